@@ -1,0 +1,153 @@
+"""What can be watched: titles, their seasons and episodes, genres, where
+each title is available, and the playable Video asset behind a film or an
+episode."""
+from __future__ import annotations
+
+import posixpath
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.text import get_valid_filename
+
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 country code, e.g. IN.")
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    # Order of the rows on the browse page.
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Title(models.Model):
+    class Kind(models.TextChoices):
+        FILM = "film", "Film"
+        SERIES = "series", "Series"
+
+    class Rating(models.TextChoices):
+        # Ordered from youngest; kids profiles see ALL and SEVEN only.
+        ALL = "all", "All ages"
+        SEVEN = "7", "7+"
+        THIRTEEN = "13", "13+"
+        SIXTEEN = "16", "16+"
+        EIGHTEEN = "18", "18+"
+
+    KIDS_RATINGS = (Rating.ALL, Rating.SEVEN)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FILM)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    synopsis = models.TextField(blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1880), MaxValueValidator(2100)]
+    )
+    maturity_rating = models.CharField(max_length=3, choices=Rating.choices, default=Rating.THIRTEEN)
+    genres = models.ManyToManyField(Genre, related_name="titles", blank=True)
+    published = models.BooleanField(
+        default=True, help_text="Unpublished titles are visible to staff only."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def countries(self) -> list[str]:
+        """The countries this title is limited to; empty means everywhere."""
+        return sorted(a.country for a in self.availability.all())
+
+
+class Availability(models.Model):
+    """A country where a title may be shown. A title without any rows is
+    available everywhere (the common case for a school or a studio)."""
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="availability")
+    country = models.CharField(max_length=2, validators=[country_code_validator])
+
+    class Meta:
+        verbose_name_plural = "availability"
+        constraints = [
+            models.UniqueConstraint(fields=["title", "country"], name="availability_unique_country")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} in {self.country}"
+
+
+class Season(models.Model):
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="seasons")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["title", "number"]
+        constraints = [models.UniqueConstraint(fields=["title", "number"], name="season_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.title} S{self.number:02d}"
+
+
+class Episode(models.Model):
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    synopsis = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["season", "number"]
+        constraints = [models.UniqueConstraint(fields=["season", "number"], name="episode_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.season}E{self.number:02d} {self.name}"
+
+
+def video_source_upload_to(instance: "Video", filename: str) -> str:
+    # One folder per video keyed by its public id: two uploads of "film.mp4"
+    # never collide, and a source is never overwritten by another video's.
+    name = get_valid_filename(posixpath.basename(filename)) or "source"
+    return f"sources/{instance.public_id}/{name}"
+
+
+class Video(models.Model):
+    """The playable asset: one uploaded source and the ABR ladder made from it."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="videos")
+    episode = models.OneToOneField(
+        Episode, on_delete=models.SET_NULL, null=True, blank=True, related_name="video"
+    )
+    source = models.FileField(upload_to=video_source_upload_to, max_length=500)
+    source_name = models.CharField(max_length=255, blank=True, help_text="File name as uploaded.")
+    source_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes, measured in storage.")
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    error = models.TextField(blank=True, help_text="Why the last processing failed, in plain words.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        target = self.episode or self.title
+        return f"{target} ({self.source_name or self.source.name})"

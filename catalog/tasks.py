@@ -1,0 +1,11 @@
+"""Dramatiq actors of the catalog: ids in, thin, idempotent."""
+from __future__ import annotations
+
+import dramatiq
+
+from . import services
+
+
+@dramatiq.actor(queue_name="default", max_retries=3, min_backoff=1000)
+def video_source_fingerprint(video_id: int) -> None:
+    services.video_fingerprint_record(video_id=video_id)

@@ -1,0 +1,109 @@
+"""What a viewer sees depends on where they are."""
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from catalog import selectors
+from catalog.demo_data import demo_catalog_load
+from catalog.services import countries_parse, genre_get_or_create, title_create
+from streaming.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def drama():
+    return genre_get_or_create(name="Drama")
+
+
+def test_unlimited_title_is_visible_everywhere(drama):
+    title_create(name="Everywhere", genres=[drama])
+    assert [t.name for t in selectors.titles_visible(country="IN")] == ["Everywhere"]
+    assert [t.name for t in selectors.titles_visible(country="US")] == ["Everywhere"]
+
+
+def test_limited_title_is_visible_only_in_its_countries(drama):
+    title_create(name="Only India", genres=[drama], countries="IN")
+    title_create(name="Germany and Austria", genres=[drama], countries=["de", "AT"])
+    assert {t.name for t in selectors.titles_visible(country="IN")} == {"Only India"}
+    assert {t.name for t in selectors.titles_visible(country="at")} == {"Germany and Austria"}
+    assert not selectors.titles_visible(country="US").exists()
+
+
+def test_unpublished_title_is_for_staff_only(drama):
+    title_create(name="Draft", genres=[drama], published=False)
+    assert not selectors.titles_visible(country="US").exists()
+    assert selectors.titles_visible(country="US", staff=True).count() == 1
+
+
+def test_bad_country_code_is_refused_with_a_clear_message():
+    with pytest.raises(ApplicationError, match="Not a two-letter country code: INDIA"):
+        countries_parse("IN, india")
+
+
+def test_browse_has_a_row_per_genre_with_titles(client, settings, drama):
+    settings.DEFAULT_COUNTRY = "US"
+    comedy = genre_get_or_create(name="Comedy")
+    genre_get_or_create(name="Empty Genre")
+    title_create(name="Funny", genres=[comedy])
+    title_create(name="Sad", genres=[drama])
+    title_create(name="Hidden Here", genres=[drama], countries="IN")
+    response = client.get(reverse("catalog:browse"))
+    assert response.status_code == 200
+    rows = {row.genre.name: [t.name for t in row.titles] for row in response.context["rows"]}
+    assert rows == {"Comedy": ["Funny"], "Drama": ["Sad"]}
+    assert b"Hidden Here" not in response.content
+
+
+def test_title_page_is_404_outside_its_countries(client, settings, drama):
+    settings.DEFAULT_COUNTRY = "US"
+    title = title_create(name="Monsoon", genres=[drama], countries="IN")
+    url = reverse("catalog:title", args=[title.slug])
+    assert client.get(url).status_code == 404
+    settings.DEFAULT_COUNTRY = "IN"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"Monsoon" in response.content
+
+
+def test_debug_country_override_shows_another_catalog(client, settings, drama):
+    settings.DEBUG = True
+    title_create(name="Only India", genres=[drama], countries="IN")
+    assert b"Only India" not in client.get("/").content
+    assert b"Only India" in client.get("/?country=IN").content
+    # remembered for the session
+    assert b"Only India" in client.get("/").content
+
+
+def test_country_override_is_ignored_in_production(client, settings, drama):
+    settings.DEBUG = False
+    settings.DEFAULT_COUNTRY = "US"
+    title_create(name="Only India", genres=[drama], countries="IN")
+    assert b"Only India" not in client.get("/?country=IN").content
+
+
+def test_trusted_cdn_country_header_decides(client, settings, drama):
+    settings.GEO_COUNTRY_HEADER = "CloudFront-Viewer-Country"
+    title_create(name="Only India", genres=[drama], countries="IN")
+    assert b"Only India" in client.get("/", HTTP_CLOUDFRONT_VIEWER_COUNTRY="IN").content
+    assert b"Only India" not in client.get("/", HTTP_CLOUDFRONT_VIEWER_COUNTRY="US").content
+
+
+def test_search_finds_by_name_and_genre(client, drama):
+    title_create(name="The Last Signal", genres=[drama])
+    assert [t.name for t in client.get("/search/?q=signal").context["results"]] == ["The Last Signal"]
+    assert [t.name for t in client.get("/search/?q=drama").context["results"]] == ["The Last Signal"]
+    assert client.get("/search/?q=nothing-like-this").context["results"] == []
+
+
+def test_demo_catalog_loads_once_and_renders(client, settings):
+    settings.DEBUG = True
+    assert demo_catalog_load() == 6
+    assert demo_catalog_load() == 0
+    response = client.get("/?country=DE")
+    assert response.status_code == 200
+    assert b"Frankfurt Nights" in response.content
+    series = selectors.title_get_visible(slug="orbit-school", country="US")
+    page = client.get(reverse("catalog:title", args=[series.slug]))
+    assert b"Zero-G Lunch" in page.content

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TranscodingConfig(AppConfig):
+    name = "transcoding"
+    verbose_name = "Transcoding"
