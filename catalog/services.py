@@ -120,10 +120,17 @@ def video_create(*, title: Title, source: File, episode: Episode | None = None) 
 
 def video_source_saved(*, video_id: int) -> None:
     """Everything that follows a new source starts here, after commit."""
+    from django.conf import settings
+
+    from transcoding.services import job_start
+
     from . import tasks
 
     tasks.video_source_fingerprint.send(video_id)
-    # The transcoding pipeline is started from here (transcoding issue).
+    if settings.TRANSCODE_ON_UPLOAD:
+        video = Video.objects.get(pk=video_id)
+        if video.status == Video.Status.UPLOADED:
+            job_start(video=video)
 
 
 def video_fingerprint_record(*, video_id: int) -> Video | None:

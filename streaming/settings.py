@@ -105,7 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         # WAL lets the in-process worker write while pages read.
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
+        # IMMEDIATE transactions wait for the write lock instead of failing
+        # with "database is locked" when a worker thread writes at the same time.
+        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -195,6 +197,10 @@ if _broker_scheme in {"redis", "rediss"}:
         "OPTIONS": {
             "url": DRAMATIQ_BROKER_URL,
             "namespace": os.environ.get("DRAMATIQ_NAMESPACE", "streaming"),
+            # A worker silent this long is presumed dead and its messages are
+            # handed to another worker (a SIGKILLed worker loses nothing).
+            "heartbeat_timeout": int(os.environ.get("DRAMATIQ_HEARTBEAT_TIMEOUT_MS", "60000")),
+            "maintenance_chance": int(os.environ.get("DRAMATIQ_MAINTENANCE_CHANCE", "1000")),
         },
         "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
@@ -264,3 +270,39 @@ LOGGING = {
 # The country assumed when nothing else locates a viewer (ISO 3166-1 alpha-2).
 DEFAULT_COUNTRY = os.environ.get("DEFAULT_COUNTRY", "US")
 GEO_COUNTRY_HEADER = os.environ.get("GEO_COUNTRY_HEADER", "")
+
+# --- Edge ---------------------------------------------------------------------
+# The CDN control plane (edge app): URL signing keys, heartbeat freshness,
+# zone load threshold, and where edges and the player find the origin.
+# EDGE_SIGNING_KEYS="k2:new-secret,k1:old-secret": the first key signs, all
+# verify, so a key rotates by prepending a new one and dropping the old one
+# once every token it signed has expired.
+EDGE_SIGNING_KEYS_RAW = os.environ.get("EDGE_SIGNING_KEYS", "")
+if not EDGE_SIGNING_KEYS_RAW and DEBUG:
+    # Only ever used with DEBUG on; production must set its own keys.
+    EDGE_SIGNING_KEYS_RAW = "dev:dev-insecure-edge-signing-key-only-for-DEBUG"
+EDGE_TOKEN_TTL = int(os.environ.get("EDGE_TOKEN_TTL", "21600"))  # 6 h
+EDGE_HEARTBEAT_TTL = int(os.environ.get("EDGE_HEARTBEAT_TTL", "30"))
+EDGE_HEARTBEAT_INTERVAL = float(os.environ.get("EDGE_HEARTBEAT_INTERVAL", "5"))
+# A heartbeat signed further than this from our clock is refused (replays).
+EDGE_HEARTBEAT_SKEW = int(os.environ.get("EDGE_HEARTBEAT_SKEW", "60"))
+# A zone whose active connections reach this share of its capacity is avoided.
+EDGE_OVERLOAD_THRESHOLD = float(os.environ.get("EDGE_OVERLOAD_THRESHOLD", "0.8"))
+EDGE_MAX_PATHWAYS = int(os.environ.get("EDGE_MAX_PATHWAYS", "4"))
+EDGE_STEERING_TTL = int(os.environ.get("EDGE_STEERING_TTL", "60"))
+# The public base URL of this Django site: the origin pathway, and where edges
+# post their heartbeats.
+EDGE_ORIGIN_URL = os.environ.get("EDGE_ORIGIN_URL", "http://127.0.0.1:8000").rstrip("/")
+EDGE_CORS_ORIGINS = env_list("EDGE_CORS_ORIGINS", "*")
+# A trusted proxy header carrying the viewer's IP (e.g. X-Real-IP); empty: REMOTE_ADDR.
+EDGE_CLIENT_IP_HEADER = os.environ.get("EDGE_CLIENT_IP_HEADER", "")
+EDGE_CACHE_DIR = Path(os.environ.get("EDGE_CACHE_DIR", VAR_DIR / "edge-cache"))
+EDGE_CACHE_MAX_BYTES = int(os.environ.get("EDGE_CACHE_MAX_BYTES", str(2 * 1024**3)))
+
+# --- Transcoding ----------------------------------------------------------------
+FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")
+FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
+# Scratch space for workers; each job step uses its own temporary folder in it.
+TRANSCODE_WORK_DIR = os.environ.get("TRANSCODE_WORK_DIR") or None
+# Start a transcode as soon as a source is uploaded.
+TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)

@@ -1,0 +1,162 @@
+"""Source to ABR ladder: the ladder profiles, and the jobs, chunks and
+renditions of each transcode. The database is the source of truth for
+progress and for when a job may merge; messages only carry ids."""
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from catalog.models import Video
+
+
+class EncodingProfile(models.Model):
+    """A ladder: rungs plus the timing every rung shares."""
+
+    name = models.CharField(max_length=80, unique=True)
+    is_default = models.BooleanField(default=False, help_text="Used for new uploads.")
+    segment_seconds = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="HLS segment duration (Apple: 6 s).",
+    )
+    keyframe_seconds = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Keyframe interval; segments and chunks are whole multiples of it (Apple: 2 s).",
+    )
+    chunk_seconds = models.PositiveSmallIntegerField(
+        default=36, validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Source cut into chunks of this length, one worker each; rounded to whole segments.",
+    )
+    x264_preset = models.CharField(max_length=20, default="veryfast")
+    max_fps = models.PositiveSmallIntegerField(default=60)
+    audio_bitrate_kbps = models.PositiveIntegerField(default=128)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProfileRung(models.Model):
+    """One rung: the short side of the picture (234, 360 ... 1080, 2160)
+    and its average video bitrate. Rungs above the source are skipped."""
+
+    profile = models.ForeignKey(EncodingProfile, on_delete=models.CASCADE, related_name="rungs")
+    height = models.PositiveIntegerField(validators=[MinValueValidator(64), MaxValueValidator(4320)])
+    video_bitrate_kbps = models.PositiveIntegerField(validators=[MinValueValidator(50)])
+
+    class Meta:
+        ordering = ["profile", "height"]
+        constraints = [models.UniqueConstraint(fields=["profile", "height"], name="rung_unique_height")]
+
+    def __str__(self) -> str:
+        return f"{self.height}p @ {self.video_bitrate_kbps} kb/s"
+
+
+class TranscodeJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROBING = "probing", "Probing"
+        ENCODING = "encoding", "Encoding"
+        MERGING = "merging", "Merging"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.PENDING, Status.PROBING, Status.ENCODING, Status.MERGING)
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="jobs")
+    profile = models.ForeignKey(EncodingProfile, on_delete=models.PROTECT, related_name="jobs")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    progress = models.FloatField(default=0.0, help_text="Percent, 0-100.")
+    source_info = models.JSONField(default=dict, blank=True, help_text="What ffprobe found.")
+    plan = models.JSONField(default=dict, blank=True, help_text="Rungs, frame rate, chunk grid.")
+    master_key = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} for {self.video}"
+
+    @property
+    def work_prefix(self) -> str:
+        """Where chunk outputs are uploaded: deterministic, so a redelivered
+        message overwrites its own output instead of adding another."""
+        return f"work/{self.video.public_id}/job-{self.pk}"
+
+
+class Chunk(models.Model):
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        AUDIO = "audio", "Audio"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(TranscodeJob, on_delete=models.CASCADE, related_name="chunks")
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.VIDEO)
+    index = models.PositiveIntegerField()
+    # The chunk's frames in the output frame rate: [start_frame, end_frame).
+    start_frame = models.PositiveIntegerField(default=0)
+    end_frame = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    progress = models.FloatField(default=0.0)
+    attempts = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=120, blank=True, help_text="host:pid of the last worker.")
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "kind", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "kind", "index"], name="chunk_unique_index")
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.AUDIO:
+            return f"audio of job {self.job_id}"
+        return f"chunk {self.index} of job {self.job_id} (frames {self.start_frame}-{self.end_frame})"
+
+    @property
+    def frames(self) -> int:
+        return self.end_frame - self.start_frame
+
+
+class Rendition(models.Model):
+    """One playable rung of a finished job, with the figures measured from
+    its written segments."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        AUDIO = "audio", "Audio"
+
+    job = models.ForeignKey(TranscodeJob, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    name = models.CharField(max_length=20, help_text="Folder name: v720, audio.")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    frame_rate = models.FloatField(null=True, blank=True)
+    codecs = models.CharField(max_length=60)
+    target_bitrate = models.PositiveIntegerField(help_text="bits/s asked of the encoder.")
+    bandwidth = models.PositiveIntegerField(help_text="Peak segment bits/s, measured.")
+    average_bandwidth = models.PositiveIntegerField(help_text="Average bits/s, measured.")
+    playlist_key = models.CharField(max_length=500)
+    iframe_playlist_key = models.CharField(max_length=500, blank=True)
+    iframe_bandwidth = models.PositiveIntegerField(null=True, blank=True)
+    segment_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["job", "kind", "-height"]
+        constraints = [models.UniqueConstraint(fields=["job", "name"], name="rendition_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of job {self.job_id}"

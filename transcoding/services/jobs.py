@@ -1,0 +1,155 @@
+"""Job state: start, retry, cancel, fail, and the progress figures.
+
+Each state change owns its transaction and sends messages only after commit,
+so a worker never receives an id whose row it cannot see yet."""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from catalog.models import Video
+from streaming.errors import ApplicationError
+
+from ..ladder import APPLE_LADDER
+from ..models import Chunk, EncodingProfile, ProfileRung, TranscodeJob
+
+logger = logging.getLogger(__name__)
+
+# Share of the bar for each phase: encoding chunks, then the merge.
+ENCODE_SHARE, MERGE_SHARE = 90.0, 10.0
+# The audio track counts as this many video frames' worth of work.
+AUDIO_WEIGHT_FRAMES = 0.05
+
+
+def profile_default() -> EncodingProfile:
+    """The profile marked default, created from Apple's table if none is."""
+    profile = EncodingProfile.objects.filter(is_default=True).first()
+    if profile:
+        return profile
+    with transaction.atomic():
+        profile, created = EncodingProfile.objects.get_or_create(
+            name="Apple H.264 ladder", defaults={"is_default": True}
+        )
+        if created:
+            ProfileRung.objects.bulk_create(
+                [ProfileRung(profile=profile, height=h, video_bitrate_kbps=k) for h, k in APPLE_LADDER]
+            )
+    return profile
+
+
+def job_start(*, video: Video, profile: EncodingProfile | None = None) -> TranscodeJob:
+    """Queue a new transcode of ``video``'s source."""
+    from .. import tasks
+
+    profile = profile or profile_default()
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if TranscodeJob.objects.filter(video=video, status__in=TranscodeJob.ACTIVE).exists():
+            raise ApplicationError("This video is already being transcoded.", code="job_active")
+        job = TranscodeJob.objects.create(video=video, profile=profile)
+        Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, error="")
+        transaction.on_commit(lambda: tasks.job_prepare.send(job.pk))
+    return job
+
+
+def job_retry(*, job: TranscodeJob) -> TranscodeJob:
+    """Run a failed or cancelled job again, redoing only what is missing:
+    chunks already done keep their output."""
+    from .. import tasks
+
+    with transaction.atomic():
+        job = TranscodeJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED):
+            raise ApplicationError(f"Only failed or cancelled jobs can be retried; this one is {job.status}.")
+        Video.objects.filter(pk=job.video_id).update(status=Video.Status.PROCESSING, error="")
+        job.error = ""
+        job.finished_at = None
+        if not job.plan:
+            job.status = TranscodeJob.Status.PENDING
+            job.save(update_fields=["status", "error", "finished_at"])
+            transaction.on_commit(lambda: tasks.job_prepare.send(job.pk))
+            return job
+        missing = list(job.chunks.exclude(status=Chunk.Status.DONE).values_list("pk", flat=True))
+        Chunk.objects.filter(pk__in=missing).update(status=Chunk.Status.PENDING, error="", progress=0)
+        job.status = TranscodeJob.Status.ENCODING
+        job.save(update_fields=["status", "error", "finished_at"])
+        transaction.on_commit(lambda: chunks_send(chunk_ids=missing))
+        if not missing:
+            transaction.on_commit(lambda: job_merge_if_ready(job_id=job.pk))
+    return job
+
+
+def job_cancel(*, job: TranscodeJob) -> TranscodeJob:
+    with transaction.atomic():
+        job = TranscodeJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in TranscodeJob.ACTIVE:
+            raise ApplicationError(f"The job is {job.status}; there is nothing to cancel.")
+        job.status = TranscodeJob.Status.CANCELLED
+        job.error = "Cancelled by staff."
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        Video.objects.filter(pk=job.video_id).update(status=Video.Status.FAILED, error="Transcode cancelled.")
+    return job
+
+
+def job_fail(*, job_id: int, reason: str) -> None:
+    """Mark a job failed with a reason people can read; the source stays."""
+    with transaction.atomic():
+        job = TranscodeJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in (TranscodeJob.Status.DONE, TranscodeJob.Status.CANCELLED):
+            return
+        if job.status == TranscodeJob.Status.FAILED and job.error:
+            return  # the first reason is the useful one
+        job.status = TranscodeJob.Status.FAILED
+        job.error = reason
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        Video.objects.filter(pk=job.video_id).update(status=Video.Status.FAILED, error=reason)
+    logger.warning("transcode job %s failed: %s", job_id, reason)
+
+
+def chunks_send(*, chunk_ids: list[int]) -> None:
+    from .. import tasks
+
+    for chunk_id in chunk_ids:
+        tasks.chunk_encode.send(chunk_id)
+
+
+def job_merge_if_ready(*, job_id: int) -> bool:
+    """Move to merging when the database says every chunk is done; only one
+    caller wins, however many chunks finish at once."""
+    from .. import tasks
+
+    with transaction.atomic():
+        job = TranscodeJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != TranscodeJob.Status.ENCODING:
+            return False
+        if job.chunks.exclude(status=Chunk.Status.DONE).exists():
+            return False
+        job.status = TranscodeJob.Status.MERGING
+        job.progress = ENCODE_SHARE
+        job.save(update_fields=["status", "progress"])
+        transaction.on_commit(lambda: tasks.job_merge.send(job_id))
+    return True
+
+
+def job_progress_update(*, job_id: int) -> float:
+    """Overall percent from the chunks' own percents, weighted by frames."""
+    rows = Chunk.objects.filter(job_id=job_id)
+    video = rows.filter(kind=Chunk.Kind.VIDEO).aggregate(
+        total=Sum(F("end_frame") - F("start_frame")),
+        done=Sum((F("end_frame") - F("start_frame")) * F("progress")),
+    )
+    total = float(video["total"] or 0)
+    done = float(video["done"] or 0) / 100.0
+    audio = rows.filter(kind=Chunk.Kind.AUDIO).first()
+    if audio is not None:
+        weight = max(1.0, total * AUDIO_WEIGHT_FRAMES)
+        total += weight
+        done += weight * audio.progress / 100.0
+    percent = round(ENCODE_SHARE * done / total, 1) if total else 0.0
+    TranscodeJob.objects.filter(pk=job_id, status=TranscodeJob.Status.ENCODING).update(progress=percent)
+    return percent

@@ -1,0 +1,82 @@
+"""Moving files between a worker's scratch folder and storage (local or S3).
+
+Keys are deterministic: writing a key twice replaces it, so a redelivered
+message overwrites its own output instead of adding a copy."""
+from __future__ import annotations
+
+import mimetypes
+import shutil
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from catalog.models import Video
+
+from .ffmpeg import MediaInput
+
+mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
+mimetypes.add_type("video/iso.segment", ".m4s")
+mimetypes.add_type("video/mp4", ".mp4")
+mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("video/mp2t", ".ts")
+
+COPY_CHUNK = 4 * 1024 * 1024
+
+
+def hls_prefix(video: Video) -> str:
+    return f"hls/{video.public_id}"
+
+
+def source_input(video: Video) -> MediaInput:
+    """A path ffmpeg may open: the file itself on local storage, else a
+    short-lived signed URL the code asked the storage for."""
+    try:
+        return MediaInput.local(default_storage.path(video.source.name))
+    except NotImplementedError:
+        return MediaInput(location=default_storage.url(video.source.name), remote=True)
+
+
+def put(key: str, path: Path) -> str:
+    """Store a local file under exactly ``key``, replacing what was there."""
+    if default_storage.exists(key):
+        default_storage.delete(key)
+    with path.open("rb") as fh:
+        stored = default_storage.save(key, File(fh, name=path.name))
+    if stored != key:  # pragma: no cover - storage renamed it: a bug, not a user error
+        raise RuntimeError(f"storage stored {key!r} as {stored!r}")
+    return stored
+
+
+def put_tree(prefix: str, folder: Path) -> list[str]:
+    return [put(f"{prefix}/{p.relative_to(folder).as_posix()}", p) for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def get(key: str, path: Path) -> Path:
+    """Copy a stored object to a local file in chunks (never whole in memory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with default_storage.open(key, "rb") as src, path.open("wb") as dst:
+        shutil.copyfileobj(src, dst, COPY_CHUNK)
+    return path
+
+
+def append(key: str, dst) -> None:
+    with default_storage.open(key, "rb") as src:
+        shutil.copyfileobj(src, dst, COPY_CHUNK)
+
+
+def delete_prefix(prefix: str) -> int:
+    """Remove every object under a prefix (intermediate chunk files)."""
+    removed = 0
+    stack = [prefix]
+    while stack:
+        folder = stack.pop()
+        try:
+            dirs, files = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for name in files:
+            default_storage.delete(f"{folder}/{name}")
+            removed += 1
+        stack.extend(f"{folder}/{d}" for d in dirs)
+    return removed
