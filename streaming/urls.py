@@ -14,5 +14,6 @@ def healthz(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("edge/", include("edge.urls")),
     path("", include("catalog.urls")),
 ]

@@ -19,6 +19,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "real_broker" in item.keywords and not broker_url:
             item.add_marker(pytest.mark.skip(reason="set DRAMATIQ_BROKER_URL=redis://... or amqp://... to run"))
+        if "real_cache" in item.keywords and not settings.CACHE_URL.startswith(("redis://", "rediss://")):
+            item.add_marker(pytest.mark.skip(reason="set CACHE_URL=redis://... to run"))
         if "postgres" in item.keywords and "postgresql" not in db_engine:
             item.add_marker(pytest.mark.skip(reason="set DATABASE_URL=postgres://... to run"))
 

@@ -1,0 +1,141 @@
+"""The CDN control plane's tables: where the edges are (Zone), the cache
+servers themselves and the health they last reported (EdgeNode), and which
+client networks belong to which zone or country (ClientNetwork)."""
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 country code, e.g. IN.")
+# Pathway ids in HLS may hold letters, digits, '.', '-' and '_': node names
+# become pathway ids, so they obey the same rule.
+pathway_name_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9_.-]*$", "Lower-case letters, digits, '.', '-' and '_' (it becomes an HLS PATHWAY-ID)."
+)
+
+
+def node_secret_generate() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Zone(models.Model):
+    """A site in a country: one or more edge nodes share its location."""
+
+    code = models.SlugField(max_length=40, unique=True, help_text="Short name, e.g. mumbai.")
+    name = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, validators=[country_code_validator])
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+
+class EdgeNode(models.Model):
+    """One cache server. It proves who it is with its own secret (HMAC over
+    each heartbeat), so no shared login ever sits on an edge machine."""
+
+    class Health(models.TextChoices):
+        HEALTHY = "healthy", "Healthy"
+        OVERLOADED = "overloaded", "Overloaded"
+        STALE = "stale", "Stale"
+        NEVER = "never", "Never reported"
+        DISABLED = "disabled", "Disabled"
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="nodes")
+    name = models.CharField(
+        max_length=60, unique=True, validators=[pathway_name_validator],
+        help_text="Unique; used as the HLS pathway id, e.g. mumbai-1.",
+    )
+    base_url = models.URLField(help_text="Public base URL viewers fetch from, e.g. https://mum1.cdn.example.org")
+    capacity = models.PositiveIntegerField(
+        default=1000, validators=[MinValueValidator(1)],
+        help_text="Concurrent requests the node serves comfortably.",
+    )
+    enabled = models.BooleanField(default=True, help_text="Disabled nodes take no new traffic.")
+    secret = models.CharField(
+        max_length=100, default=node_secret_generate,
+        help_text="Signs the node's heartbeats (HMAC-SHA256). Give it to the node only.",
+    )
+    # Figures from the last accepted heartbeat.
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    last_heartbeat_ts = models.BigIntegerField(
+        default=0, help_text="Signed timestamp of the last heartbeat; older ones are replays."
+    )
+    active_connections = models.PositiveIntegerField(default=0)
+    requests_per_second = models.FloatField(default=0)
+    cache_bytes = models.BigIntegerField(default=0)
+    cache_max_bytes = models.BigIntegerField(default=0)
+    hit_ratio = models.FloatField(null=True, blank=True)
+    bytes_served = models.BigIntegerField(default=0)
+    software = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["zone__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.name == "origin":
+            raise ValidationError({"name": "'origin' is the pathway id of the origin itself."})
+
+    @property
+    def load(self) -> float:
+        return self.active_connections / max(self.capacity, 1)
+
+    def is_fresh(self, *, now: datetime | None = None) -> bool:
+        if self.last_heartbeat_at is None:
+            return False
+        now = now or timezone.now()
+        return now - self.last_heartbeat_at <= timedelta(seconds=settings.EDGE_HEARTBEAT_TTL)
+
+    def health(self, *, now: datetime | None = None) -> str:
+        """One word for the admin and the selectors: can it take traffic now?"""
+        if not self.enabled:
+            return self.Health.DISABLED
+        if self.last_heartbeat_at is None:
+            return self.Health.NEVER
+        if not self.is_fresh(now=now):
+            return self.Health.STALE
+        if self.load >= settings.EDGE_OVERLOAD_THRESHOLD:
+            return self.Health.OVERLOADED
+        return self.Health.HEALTHY
+
+
+def cidr_validate(value: str) -> None:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValidationError(f"Not a network in CIDR form ({exc}).") from exc
+
+
+class ClientNetwork(models.Model):
+    """A client prefix (like one an ISP announces to an embedded cache) that
+    maps to a zone, or at least to a country. The most specific match wins."""
+
+    cidr = models.CharField(max_length=43, unique=True, validators=[cidr_validate], help_text="e.g. 49.36.0.0/14")
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, null=True, blank=True, related_name="networks")
+    country = models.CharField(max_length=2, blank=True, validators=[country_code_validator])
+    note = models.CharField(max_length=200, blank=True, help_text="Whose network, e.g. the ISP.")
+
+    class Meta:
+        ordering = ["cidr"]
+
+    def __str__(self) -> str:
+        return self.cidr
+
+    def clean(self) -> None:
+        if not self.zone_id and not self.country:
+            raise ValidationError("Give a zone, a country, or both.")

@@ -1,0 +1,100 @@
+"""HTTP endpoints of the control plane. Thin: parse, call one service or
+selector, answer."""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from edge import heartbeat
+from edge.locate import client_country, client_ip
+from edge.origin_serve import cors_headers_add, origin_response
+from edge.selectors import pathway_priority, pathways_for
+from edge.services import EdgeError, edge_heartbeat_record
+from edge.signing import TokenError, token_check, token_verify
+from edge.steering import STEERING_CONTENT_TYPE, steering_manifest, steering_manifest_json
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt  # authenticated by the node's HMAC, not by a browser session
+@require_POST
+def heartbeat_receive(request: HttpRequest) -> JsonResponse:
+    try:
+        node = edge_heartbeat_record(
+            node_id=request.headers.get(heartbeat.HEADER_NODE, ""),
+            timestamp=request.headers.get(heartbeat.HEADER_TIMESTAMP, ""),
+            signature=request.headers.get(heartbeat.HEADER_SIGNATURE, ""),
+            body=request.body,
+        )
+    except EdgeError as exc:
+        return JsonResponse({"error": str(exc)}, status=exc.status)
+    return JsonResponse({"node": node.name, "health": node.health(), "ttl": settings.EDGE_HEARTBEAT_TTL})
+
+
+@require_GET
+def steering(request: HttpRequest, token: str) -> HttpResponse:
+    """The steering manifest of one session, recomputed from current health.
+
+    Always 200 for a valid session, even when health cannot be read (then the
+    session's own order comes back): hls.js stops reloading for good after a
+    429 and treats other errors as failures. A token that is not ours gets
+    410, which turns steering off for that player and nothing else."""
+    try:
+        token_check(token=token)
+    except TokenError as exc:
+        return HttpResponse(f"Steering is off for this session ({exc.reason}).\n", status=410,
+                            content_type="text/plain")
+    pathway_ids = [p for p in request.GET.get("pathways", "").split(",") if p][:16]
+    try:
+        country = (request.GET.get("country") or "").upper() or client_country(request)
+        priority = pathway_priority(pathway_ids=pathway_ids, country=country, client_ip=client_ip(request))
+    except Exception:  # a steering answer must never fail; keep the session's order
+        logger.exception("steering: health unavailable, answering the session's own order")
+        priority = pathway_ids
+    reload_uri = request.build_absolute_uri(request.path) + "?" + request.GET.urlencode()
+    manifest = steering_manifest(pathway_priority=priority, reload_uri=reload_uri)
+    response = HttpResponse(steering_manifest_json(manifest), content_type=STEERING_CONTENT_TYPE)
+    response["Cache-Control"] = "no-store"
+    return cors_headers_add(response, request_origin=request.headers.get("Origin"))
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def origin(request: HttpRequest, token: str, rest: str) -> HttpResponse:
+    """The origin pathway: same URL layout and token check as an edge; only
+    keys under ``hls/`` are reachable (never sources)."""
+    key = f"hls/{rest}"
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Range"
+        response["Access-Control-Max-Age"] = "86400"
+        return cors_headers_add(response, request_origin=request.headers.get("Origin"))
+    try:
+        token_verify(token=token, path=key)
+    except TokenError as exc:
+        response = HttpResponse(f"Forbidden: {exc.reason}.\n", status=403, content_type="text/plain")
+    else:
+        response = origin_response(key=key, range_header=request.headers.get("Range"),
+                                   head=request.method == "HEAD")
+    response["X-Edge-Node"] = "origin"
+    return cors_headers_add(response, request_origin=request.headers.get("Origin"))
+
+
+@require_GET
+def pathways(request: HttpRequest) -> JsonResponse:
+    """Which edges a viewer here would get (DEBUG or staff: it advances round robin)."""
+    if not (settings.DEBUG or (request.user.is_authenticated and request.user.is_staff)):
+        return JsonResponse({"error": "Staff only."}, status=403)
+    country = client_country(request)
+    result = pathways_for(country=country, client_ip=client_ip(request))
+    return JsonResponse({
+        "country": country,
+        "pathways": [
+            {"id": p.id, "base_url": p.base_url, "zone": p.zone_code, "zone_name": p.zone_name, "node_id": p.node_id}
+            for p in result
+        ],
+    })
