@@ -10,7 +10,7 @@ import dramatiq
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.broker"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode"]
 
 
 def pytest_collection_modifyitems(config, items):

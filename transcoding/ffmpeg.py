@@ -121,6 +121,16 @@ def _run_json(args: Sequence[str], *, timeout: float) -> dict:
     return json.loads(proc.stdout or b"{}")
 
 
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(ch.isprintable() or ch in "\r\n\t" for ch in text) / len(text) > 0.95
+
+
 def _explain(stderr: str) -> str:
     """Turn ffmpeg's last words into a reason a person understands."""
     text = stderr.lower()
@@ -155,6 +165,8 @@ def probe(source: MediaInput, *, count_packets: bool = True, timeout: float = 60
             raise MediaError(
                 "The file is a playlist that points at other files or URLs; upload the video file itself."
             )
+        if _looks_like_text(head):
+            raise MediaError("This is not a video file ffmpeg can read: it contains text.")
     args = [ffprobe_bin(), "-v", "error", "-of", "json", "-show_format", "-show_streams"]
     if count_packets:
         args.append("-count_packets")

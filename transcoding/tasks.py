@@ -18,7 +18,7 @@ def job_prepare(job_id: int) -> None:
     services.job_prepare(job_id=job_id)
 
 
-@dramatiq.actor(queue_name="transcode", max_retries=3, min_backoff=2000, time_limit=4 * HOUR_MS,
+@dramatiq.actor(queue_name="transcode", max_retries=3, min_backoff=2000, max_backoff=10_000, time_limit=4 * HOUR_MS,
                 on_retry_exhausted="chunk_gave_up")
 def chunk_encode(chunk_id: int) -> None:
     services.chunk_process(chunk_id=chunk_id)

@@ -135,6 +135,8 @@ def chunk_process(*, chunk_id: int) -> None:
             else:
                 _video_encode(job=job, chunk=chunk, tmp=tmp)
     except JobGone:
+        # Stopped because the job was cancelled or failed elsewhere: a retry redoes it.
+        Chunk.objects.filter(pk=chunk_id).update(status=Chunk.Status.PENDING, progress=0)
         return
     except ffmpeg.MediaError as exc:
         Chunk.objects.filter(pk=chunk_id).update(status=Chunk.Status.FAILED, error=exc.detail[-2000:] or exc.message)
