@@ -1,0 +1,62 @@
+"""python manage.py edge_agent --node ID --secret S --stub-status URL --access-log PATH --cache-dir DIR
+
+Runs beside an nginx edge and sends its heartbeats (see edge/agent.py)."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from edge.agent import AgentState, agent_heartbeat_send, agent_report_collect
+from edge.server.configure import byte_size_parse
+
+logger = logging.getLogger("edge.agent")
+
+
+class Command(BaseCommand):
+    help = "Send an nginx edge's heartbeats (load from stub_status, hits from the access log, cache size)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--node", type=int, default=os.environ.get("EDGE_NODE_ID"), help="env EDGE_NODE_ID")
+        parser.add_argument("--secret", default=os.environ.get("EDGE_NODE_SECRET"), help="env EDGE_NODE_SECRET")
+        parser.add_argument("--control-url", default=settings.EDGE_ORIGIN_URL)
+        parser.add_argument("--stub-status", required=True, help="e.g. http://127.0.0.1:8101/_edge/stub_status")
+        parser.add_argument("--access-log", required=True)
+        parser.add_argument("--cache-dir", required=True)
+        parser.add_argument("--cache-max-bytes", default=str(settings.EDGE_CACHE_MAX_BYTES))
+        parser.add_argument("--interval", type=float, default=settings.EDGE_HEARTBEAT_INTERVAL)
+        parser.add_argument("--once", action="store_true", help="Send one heartbeat and exit.")
+
+    def handle(self, *args, **options):
+        if not options["node"] or not options["secret"]:
+            raise CommandError("Pass --node and --secret (or EDGE_NODE_ID and EDGE_NODE_SECRET).")
+        state = AgentState()
+        node_id, secret = int(options["node"]), options["secret"]
+        self.stdout.write(f"Edge agent for node {node_id}: heartbeats to {options['control_url']} "
+                          f"every {options['interval']:g} s")
+        while True:
+            try:
+                report = agent_report_collect(
+                    state=state, stub_status_url=options["stub_status"], access_log=Path(options["access_log"]),
+                    cache_dir=Path(options["cache_dir"]),
+                    cache_max_bytes=byte_size_parse(options["cache_max_bytes"]),
+                )
+                status = agent_heartbeat_send(control_url=options["control_url"], node_id=node_id, secret=secret,
+                                              report=report)
+                if status != 200:
+                    logger.warning("heartbeat refused: HTTP %s", status)
+                elif options["once"]:
+                    self.stdout.write(f"sent: {report}")
+            except (OSError, ValueError) as exc:
+                # nginx down or the control plane unreachable: the TTL takes the node out.
+                logger.warning("heartbeat not sent: %s", exc)
+                status = None
+            if options["once"]:
+                if status != 200:
+                    raise CommandError(f"The heartbeat was not accepted (HTTP {status}).")
+                return
+            time.sleep(options["interval"])
