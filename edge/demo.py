@@ -1,0 +1,59 @@
+"""Starting the demo's three edges (Mumbai, Frankfurt, Virginia) as runedge
+processes on local ports, for ``manage.py demo`` and ``manage.py runedges``."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+from edge.models import EdgeNode
+from edge.services import demo_edges_ensure
+
+MANAGE = Path(settings.BASE_DIR) / "manage.py"
+
+
+def demo_edges_start(
+    *, control_url: str | None = None, cache_max_bytes: str = "512M", wait: float = 15.0,
+    stdout=None, stderr=None,
+) -> list[subprocess.Popen]:
+    """Ensure the three demo nodes exist and start one runedge per node,
+    filling from the project's storage and heartbeating to ``control_url``
+    (default EDGE_ORIGIN_URL). Waits until each answers /healthz. The caller
+    owns the processes: terminate() them on exit."""
+    nodes: list[EdgeNode] = demo_edges_ensure()
+    processes = []
+    for node in nodes:
+        port = int(node.base_url.rsplit(":", 1)[1])
+        command = [
+            sys.executable, str(MANAGE), "runedge", "--node", str(node.pk), "--secret", node.secret,
+            "--name", node.name, "--port", str(port), "--cache-max-bytes", cache_max_bytes,
+            "--control-url", control_url or settings.EDGE_ORIGIN_URL,
+        ]
+        processes.append(subprocess.Popen(command, cwd=settings.BASE_DIR, env={**os.environ},
+                                          stdout=stdout, stderr=stderr))
+    deadline = time.monotonic() + wait
+    for node, process in zip(nodes, processes):
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(node.base_url + "/healthz", timeout=1):
+                    break
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+    return processes
+
+
+def demo_edges_stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
