@@ -309,6 +309,7 @@ def chunk_args(
     no scene-cut keyframes), so all rungs share their segment boundaries.
     Timestamps are offset by 1 s and never shifted per chunk, so the B-frame
     reorder delay is the same in every chunk and joins neither gap nor overlap.
+    The output is deterministic: the same chunk encodes to the same bytes.
     """
     start_s = float(Fraction(start_frame) / fps)
     end_s = float(Fraction(end_frame) / fps)
@@ -334,6 +335,11 @@ def chunk_args(
                     "profile:v": "high", "b:v": rung.bitrate, "maxrate": int(rung.bitrate * 1.5),
                     "bufsize": int(rung.bitrate * 2), "g": gop, "keyint_min": gop,
                     "sc_threshold": 0, "bf": 3, "flags": "+cgop",
+                    # One thread per encoder: x264's frame threads make VBV
+                    # output differ run to run; single-threaded, a redelivered
+                    # chunk writes the very same bytes. Cores are used by
+                    # running chunks side by side (worker processes x threads).
+                    "threads": 1,
                     "avoid_negative_ts": "disabled", "muxdelay": 0, "muxpreload": 0,
                     "output_ts_offset": 1,
                 },
