@@ -305,5 +305,7 @@ FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")
 FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
 # Scratch space for workers; each job step uses its own temporary folder in it.
 TRANSCODE_WORK_DIR = os.environ.get("TRANSCODE_WORK_DIR") or None
+# Short titles are cut finer so at least this many chunks share the workers.
+TRANSCODE_MIN_CHUNKS = int(os.environ.get("TRANSCODE_MIN_CHUNKS", "4"))
 # Start a transcode as soon as a source is uploaded.
 TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)

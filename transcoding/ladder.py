@@ -71,15 +71,21 @@ def gop_frames(fps: Fraction, keyframe_seconds: int) -> int:
 
 
 def chunk_plan(*, total_frames: int, gop: int, segment_seconds: int, keyframe_seconds: int,
-               chunk_seconds: int) -> list[PlannedChunk]:
+               chunk_seconds: int, min_chunks: int = 1) -> list[PlannedChunk]:
     """Cut [0, total_frames) into chunks that are whole segments long
-    (so whole GOPs). The last chunk takes the remainder; a remainder shorter
-    than one segment joins the chunk before it."""
+    (so whole GOPs). Chunks are ``chunk_seconds`` long at most, and shorter
+    for short titles so that there are at least ``min_chunks`` of them and
+    every worker gets a share. The last chunk takes the remainder; a
+    remainder shorter than one segment joins the chunk before it."""
     gops_per_segment = max(1, round(segment_seconds / keyframe_seconds))
+    segment_frames = gop * gops_per_segment
     segments_per_chunk = max(1, round(chunk_seconds / segment_seconds))
-    step = gop * gops_per_segment * segments_per_chunk
+    total_segments = total_frames // segment_frames
+    if min_chunks > 1 and total_segments:
+        segments_per_chunk = max(1, min(segments_per_chunk, total_segments // min_chunks))
+    step = segment_frames * segments_per_chunk
     starts = list(range(0, total_frames, step))
-    if len(starts) > 1 and total_frames - starts[-1] < gop * gops_per_segment:
+    if len(starts) > 1 and total_frames - starts[-1] < segment_frames:
         starts.pop()
     ends = starts[1:] + [total_frames]
     return [PlannedChunk(index=i, start_frame=s, end_frame=e) for i, (s, e) in enumerate(zip(starts, ends))]

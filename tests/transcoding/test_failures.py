@@ -146,6 +146,8 @@ def test_retry_redoes_only_what_is_missing(run_transcode, clips, admin_client, s
     job = run_transcode(clips.motion)
     assert job.status == TranscodeJob.Status.FAILED
     assert "simulated disk error" in job.error and "chunk 1" in job.error, job.error
+    # Chunks still encoding when the job failed stop on their own (or finish).
+    wait_for(lambda: not job.chunks.filter(status=Chunk.Status.RUNNING).exists(), what="running chunks to stop")
     before = {c.pk: (c.status, c.attempts) for c in job.chunks.all()}
     done_before = {pk for pk, (status, _) in before.items() if status == Chunk.Status.DONE}
     assert before and len(done_before) < len(before)

@@ -74,6 +74,7 @@ def job_prepare(*, job_id: int) -> None:
     chunks = ladder.chunk_plan(
         total_frames=total, gop=gop, segment_seconds=profile.segment_seconds,
         keyframe_seconds=profile.keyframe_seconds, chunk_seconds=profile.chunk_seconds,
+        min_chunks=settings.TRANSCODE_MIN_CHUNKS,
     )
     plan = {
         "fps": f"{fps.numerator}/{fps.denominator}",
