@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.html import format_html
 
 from streaming.errors import ApplicationError
@@ -130,12 +131,12 @@ def status_badge(video: Video) -> str:
 
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status_display", "size", "duration", "resolution", "created_at"]
+    list_display = ["__str__", "status_display", "transcode", "size", "duration", "resolution", "created_at"]
     list_filter = ["status"]
     search_fields = ["title__name", "source_name"]
     readonly_fields = [
         "public_id", "source", "source_name", "size", "source_sha256", "duration",
-        "width", "height", "status", "error", "created_at", "updated_at",
+        "width", "height", "status", "transcode", "error", "created_at", "updated_at",
     ]
     autocomplete_fields = ["title"]
 
@@ -155,6 +156,19 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_display(self, obj: Video) -> str:
         return status_badge(obj)
+
+    @admin.display(description="transcode")
+    def transcode(self, obj: Video) -> str:
+        from transcoding.admin import progress_bar
+
+        job = obj.jobs.order_by("-created_at").first()
+        if job is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:transcoding_transcodejob_change", args=[job.pk]),
+            progress_bar(job.progress, job.status),
+        )
 
     @admin.display(description="size", ordering="source_size")
     def size(self, obj: Video) -> str:

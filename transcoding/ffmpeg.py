@@ -442,3 +442,29 @@ def first_pts(path: str | os.PathLike, *, stream: str = "v:0", demuxers: str = P
     if not values:
         raise MediaError("The encoded stream has no frames.")
     return min(values)
+
+
+def sample_args(*, output: Path, seconds: int, width: int, height: int, fps: int = 30,
+                title: str = "Open Streaming demo", font_dir: str = "/usr/share/fonts/truetype/dejavu") -> list[str]:
+    """A demo source made offline: a moving test card (with its running
+    clock) and a two-voice tone, so a newcomer has something real to transcode."""
+    video = ffmpeg_builder.input(f"testsrc2=size={width}x{height}:rate={fps}", f="lavfi", t=seconds).video
+    bold, mono = Path(font_dir) / "DejaVuSans-Bold.ttf", Path(font_dir) / "DejaVuSansMono.ttf"
+    if bold.exists() and mono.exists():
+        video = video.drawtext(
+            fontfile=str(bold), text=title, fontsize=height // 15, fontcolor="white", box=1,
+            boxcolor="black@0.5", boxborderw=height // 54, x="(w-tw)/2", y="h*0.12",
+        ).drawtext(
+            # testsrc2 draws its own running clock in the corner.
+            fontfile=str(mono), text=f"{width}x{height} {fps} fps test card", fontsize=height // 24,
+            fontcolor="yellow", box=1,
+            boxcolor="black@0.6", boxborderw=height // 90, x="(w-tw)/2", y="h*0.80",
+        )
+    melody = ("0.15*sin(2*PI*(220+55*floor(mod(t\\,8)))*t)|"
+              "0.15*sin(2*PI*(330+55*floor(mod(t\\,6)))*t)")
+    audio = ffmpeg_builder.input(f"aevalsrc={melody}:s=48000", f="lavfi", t=seconds).audio
+    out = ffmpeg_builder.output(
+        video, audio, str(output), vcodec="libx264", preset="ultrafast", crf=22, pix_fmt="yuv420p",
+        acodec="aac", **{"b:a": "160k"}, movflags="+faststart", t=seconds,
+    )
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
