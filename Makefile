@@ -3,15 +3,20 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Debian packages the project needs at run time, and the programs that prove them.
+# Debian packages the project needs, and the programs that prove them:
+# ffmpeg to run; the tests also drive Debian's Chromium (never a downloaded one).
 SYSTEM_PACKAGES ?= ffmpeg
 SYSTEM_PROGRAMS ?= ffmpeg ffprobe
+TEST_SYSTEM_PACKAGES ?= ffmpeg chromium chromium-driver
+TEST_SYSTEM_PROGRAMS ?= ffmpeg ffprobe chromium
 
 .PHONY: run test setup system venv migrate clean
 
 run: setup migrate
 	$(PY) manage.py demo
 
+test: SYSTEM_PACKAGES = $(TEST_SYSTEM_PACKAGES)
+test: SYSTEM_PROGRAMS = $(TEST_SYSTEM_PROGRAMS)
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -9,9 +9,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from .models import Availability, Genre, Title, Video
 
 
-def titles_visible(*, country: str, staff: bool = False) -> QuerySet[Title]:
+def titles_visible(*, country: str, staff: bool = False, kids: bool = False) -> QuerySet[Title]:
     """Titles a viewer in ``country`` may see: published, and either limited
-    to nothing or available in that country."""
+    to nothing or available in that country; on a kids profile, only titles
+    rated for children."""
     limited = Availability.objects.filter(title=OuterRef("pk"))
     here = limited.filter(country=country.upper())
     qs = Title.objects.annotate(_limited=Exists(limited), _here=Exists(here)).filter(
@@ -19,6 +20,8 @@ def titles_visible(*, country: str, staff: bool = False) -> QuerySet[Title]:
     )
     if not staff:
         qs = qs.filter(published=True)
+    if kids:
+        qs = qs.filter(maturity_rating__in=Title.KIDS_RATINGS)
     return qs.prefetch_related(
         "genres",
         Prefetch("videos", queryset=Video.objects.order_by("-created_at")),
@@ -31,9 +34,9 @@ class BrowseRow:
     titles: list[Title]
 
 
-def browse_rows(*, country: str, staff: bool = False, per_row: int = 20) -> list[BrowseRow]:
+def browse_rows(*, country: str, staff: bool = False, kids: bool = False, per_row: int = 20) -> list[BrowseRow]:
     """One row per genre that has something to show in ``country``."""
-    titles = list(titles_visible(country=country, staff=staff).order_by("-created_at"))
+    titles = list(titles_visible(country=country, staff=staff, kids=kids).order_by("-created_at"))
     rows: dict[int, BrowseRow] = {}
     for genre in Genre.objects.all():
         in_genre = [t for t in titles if any(g.pk == genre.pk for g in t.genres.all())][:per_row]
@@ -42,19 +45,19 @@ def browse_rows(*, country: str, staff: bool = False, per_row: int = 20) -> list
     return list(rows.values())
 
 
-def title_get_visible(*, slug: str, country: str, staff: bool = False) -> Title | None:
+def title_get_visible(*, slug: str, country: str, staff: bool = False, kids: bool = False) -> Title | None:
     return (
-        titles_visible(country=country, staff=staff)
+        titles_visible(country=country, staff=staff, kids=kids)
         .prefetch_related("seasons__episodes", "availability")
         .filter(slug=slug)
         .first()
     )
 
 
-def title_search(*, query: str, country: str, staff: bool = False) -> QuerySet[Title]:
+def title_search(*, query: str, country: str, staff: bool = False, kids: bool = False) -> QuerySet[Title]:
     query = query.strip()
     if not query:
         return Title.objects.none()
-    return titles_visible(country=country, staff=staff).filter(
+    return titles_visible(country=country, staff=staff, kids=kids).filter(
         Q(name__icontains=query) | Q(synopsis__icontains=query) | Q(genres__name__icontains=query)
     ).distinct()

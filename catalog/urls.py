@@ -4,7 +4,7 @@ from . import views
 
 app_name = "catalog"
 urlpatterns = [
-    path("", views.browse, name="browse"),
+    path("browse/", views.browse, name="browse"),
     path("search/", views.search, name="search"),
     path("title/<slug:slug>/", views.title_detail, name="title"),
 ]

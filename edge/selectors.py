@@ -209,3 +209,16 @@ def pathway_priority(*, pathway_ids: list[str], country: str, client_ip: str | N
 
 def node_get(*, node_id: int) -> EdgeNode | None:
     return EdgeNode.objects.select_related("zone").filter(pk=node_id).first()
+
+
+def pathways_for_ids(*, pathway_ids: list[str]) -> list[Pathway]:
+    """The Pathways a session was given, looked up again by id (node name or
+    "origin"), in the given order; ids of nodes since removed are skipped."""
+    nodes = {n.name: n for n in EdgeNode.objects.select_related("zone").filter(name__in=pathway_ids)}
+    out = []
+    for pathway_id in pathway_ids:
+        if pathway_id == ORIGIN_PATHWAY_ID:
+            out.append(origin_pathway())
+        elif pathway_id in nodes:
+            out.append(node_pathway(node=nodes[pathway_id]))
+    return out

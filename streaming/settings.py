@@ -233,7 +233,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "profiles"
+LOGOUT_REDIRECT_URL = "landing"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -309,3 +311,22 @@ TRANSCODE_WORK_DIR = os.environ.get("TRANSCODE_WORK_DIR") or None
 TRANSCODE_MIN_CHUNKS = int(os.environ.get("TRANSCODE_MIN_CHUNKS", "4"))
 # Start a transcode as soon as a source is uploaded.
 TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)
+
+# --- Subscribers ------------------------------------------------------------------
+# Where a payment provider plugs in (see streaming/billing.py).
+BILLING_PROVIDER = os.environ.get("BILLING_PROVIDER", "streaming.billing.NoPaymentProvider")
+# A playback session holds a screen while its last heartbeat is this recent.
+PLAYBACK_SESSION_TTL = int(os.environ.get("PLAYBACK_SESSION_TTL", "90"))
+PLAYBACK_HEARTBEAT_INTERVAL = int(os.environ.get("PLAYBACK_HEARTBEAT_INTERVAL", "10"))
+# Sign-in attempts allowed per account+address (and per address) in the window.
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+# hls.js: pinned on a CDN with SRI, with the vendored copy as the fallback.
+HLS_JS_VERSION = "1.7.4"
+HLS_JS_CDN_URL = os.environ.get(
+    "HLS_JS_CDN_URL", f"https://cdn.jsdelivr.net/npm/hls.js@{HLS_JS_VERSION}/dist/hls.min.js"
+)
+HLS_JS_SRI = "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Streaming <no-reply@localhost>")

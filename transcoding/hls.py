@@ -155,15 +155,26 @@ class VariantLine:
     iframe_bandwidth: int = 0
 
 
-def master_playlist_render(*, variants: list[VariantLine], audio_uri: str | None,
-                           audio_name: str = "Main", start_bps: int = 2_000_000) -> str:
-    """The multivariant playlist. The first variant is the start variant, the
-    one nearest ``start_bps`` [Apple 1.32]; the rest follow from highest down."""
+START_BPS = 2_000_000
+
+
+def start_variant_first(variants: list, *, start_bps: int = START_BPS) -> list:
+    """Highest bandwidth first, except that the start variant, the one whose
+    average is nearest ``start_bps``, leads [Apple 1.32]: players start on
+    the first listed variant."""
     ordered = sorted(variants, key=lambda v: -v.bandwidth)
     if ordered:
         start = min(ordered, key=lambda v: abs(v.average_bandwidth - start_bps))
         ordered.remove(start)
         ordered.insert(0, start)
+    return ordered
+
+
+def master_playlist_render(*, variants: list[VariantLine], audio_uri: str | None,
+                           audio_name: str = "Main") -> str:
+    """The multivariant playlist stored with the package (the per-session
+    playlists served to viewers are built by edge.steering)."""
+    ordered = start_variant_first(variants)
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if audio_uri:
         lines.append(

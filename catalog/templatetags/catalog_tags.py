@@ -18,3 +18,13 @@ def duration(seconds) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return f"{h}h {m:02d}m" if h else f"{m}m {s:02d}s"
+
+
+@register.filter
+def money(cents) -> str:
+    return f"{int(cents or 0) / 100:.2f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -24,6 +24,8 @@ from transcoding.models import TranscodeJob
 from transcoding.services import job_retry
 
 DEMO_ADMIN = "admin"
+DEMO_VIEWER = "viewer"
+DEMO_BASIC = "basic"
 SAMPLE_TITLE = "The Test Card"
 SAMPLE_SYNOPSIS = (
     "A minute of moving test card and a two-voice tone, transcoded on this machine into a "
@@ -48,6 +50,8 @@ class Command(BaseCommand):
             raise CommandError("The demo creates known passwords: run it with DJANGO_DEBUG=1 only.")
         password = os.environ.get("DEMO_ADMIN_PASSWORD", "streaming-demo")
         admin = self._admin(password)
+        viewer_password = os.environ.get("DEMO_VIEWER_PASSWORD", "watch-demo-1")
+        self._viewers(viewer_password)
         created = demo_catalog_load()
         self.stdout.write(f"Demo catalog: {created} titles added.")
         if not no_sample:
@@ -61,6 +65,8 @@ class Command(BaseCommand):
         banner = [
             "",
             f"  Browse:  http://{addr}/        (in DEBUG, add ?country=IN or ?country=DE to travel)",
+            f"  Sign in: http://{addr}/login/   user {DEMO_VIEWER!r}  password {viewer_password!r}"
+            f"  (Standard plan, 1080p; {DEMO_BASIC!r} has Basic, 720p)",
             f"  Admin:   http://{addr}/admin/   user {admin.get_username()!r}  password {password!r}",
         ]
         if edges:
@@ -75,6 +81,27 @@ class Command(BaseCommand):
                 from edge.demo import demo_edges_stop
 
                 demo_edges_stop(edges)
+
+    def _viewers(self, password: str) -> None:
+        """A Standard subscriber (with a kids profile) and a Basic one."""
+        from streaming.models import Plan, Profile
+        from streaming.plans import plans_ensure
+        from streaming.services import account_create, subscription_change_plan
+
+        plans_ensure(Plan)
+        User = get_user_model()
+        for username, plan_slug in ((DEMO_VIEWER, "standard"), (DEMO_BASIC, "basic")):
+            plan = Plan.objects.get(slug=plan_slug)
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = account_create(username=username, email=f"{username}@example.com", password=password,
+                                      plan=plan, profile_name=username.title())
+            else:
+                user.set_password(password)
+                user.save()
+                subscription_change_plan(user=user, plan=plan)
+            if username == DEMO_VIEWER:
+                Profile.objects.get_or_create(user=user, name="Kids", defaults={"kids": True})
 
     def _admin(self, password: str):
         User = get_user_model()

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from streaming.errors import ApplicationError
 
-from .models import WorkerPing
+from ..models import WorkerPing
 
 
 def worker_ping_send() -> WorkerPing:
-    from . import tasks
+    from .. import tasks
 
     with transaction.atomic():
         ping = WorkerPing.objects.create()

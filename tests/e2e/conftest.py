@@ -1,0 +1,110 @@
+"""Headless Chromium (Debian's, never a downloaded one) driven by Playwright,
+a live Django server, and a real edge (runedge) in front of the storage."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from edge.models import EdgeNode
+from tests.conftest import free_port
+from tests.edge.conftest import node_make
+from tests.fixtures.broker import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
+]
+ARTIFACTS = ROOT / "artifacts"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the
+# tests make between browser steps are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+    page.console_messages = console
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live(live_server, settings):
+    """The live server is the origin: its URL goes into pathways and steering."""
+    settings.EDGE_ORIGIN_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    return live_server
+
+
+@pytest.fixture
+def edge(live, isolated_storage, tmp_path):
+    """A real runedge process in Virginia (nearest to the default country US),
+    filling from this test's storage and heartbeating to the live server."""
+    port = free_port()
+    node = node_make("virginia", port=port, capacity=100)
+    options = isolated_storage["OPTIONS"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if django_settings.S3_BUCKET:
+        origin = "s3"
+        env["S3_PREFIX"] = options.get("location", "")
+    else:
+        origin = options["location"]
+        Path(origin).mkdir(parents=True, exist_ok=True)
+    log = (tmp_path / "edge.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runedge", "--port", str(port), "--node", str(node.pk),
+         "--secret", node.secret, "--name", node.name, "--origin", origin,
+         "--cache-dir", str(tmp_path / "edge-cache"), "--cache-max-bytes", "256M",
+         "--control-url", live.url, "--heartbeat-interval", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+    )
+
+    def healthy():
+        node.refresh_from_db()
+        return node.health() == EdgeNode.Health.HEALTHY and node
+
+    try:
+        wait_for(healthy, timeout=30, what="the edge first heartbeat")
+        node.process = process
+        node.url = f"http://127.0.0.1:{port}"
+        yield node
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+

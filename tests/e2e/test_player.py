@@ -1,0 +1,157 @@
+"""The whole journey in a real browser: sign in, choose a profile, play a
+title transcoded in this test, through a real edge, with real hls.js."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import m3u8
+import pytest
+
+from streaming.models import PlaybackSession, QoEReport
+from streaming.services import session_token
+from tests.fixtures.accounts import make_subscriber
+from tests.fixtures.broker import wait_for
+
+from .conftest import screenshot
+
+pytestmark = pytest.mark.slow
+
+HLS_LOCAL = Path(__file__).resolve().parents[2] / "static" / "vendor" / "hls.js-1.7.4" / "hls.min.js"
+
+
+def sign_in_and_open_title(page, live, user, title_slug: str):
+    page.goto(f"{live.url}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "a-Strong-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/profiles/**")
+    page.click("button.profile-tile")
+    page.wait_for_url("**/browse/")
+    page.goto(f"{live.url}/title/{title_slug}/")
+    page.click("a.button.play")
+    page.wait_for_url("**/watch/**")
+
+
+def playhead(page) -> float:
+    return page.evaluate("document.getElementById('video').currentTime")
+
+
+def wait_playing(page, beyond: float = 0.5):
+    page.wait_for_function(
+        f"window.player && window.player.state.started && document.getElementById('video').currentTime > {beyond}",
+        timeout=30_000,
+    )
+
+
+@pytest.fixture
+def title_ready(run_transcode, clips):
+    job = run_transcode(clips.long)
+    assert job.status == "done", job.error
+    return job.video
+
+
+def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, title_ready):
+    user, profile = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    start = playhead(page)
+    page.wait_for_timeout(1500)
+    assert playhead(page) > start, "the playhead advances"
+    assert page.evaluate("window.player.state.hlsSource") == "local", "offline: the vendored hls.js plays"
+    # Segments came from the edge, which says so.
+    served = page.get_attribute(".served-by", "data-edge")
+    assert served == edge.name, page.console_messages
+    edge.refresh_from_db()
+    session = PlaybackSession.objects.get(user=user)
+    assert session.edge_name == edge.name and session.zone_code == "virginia"
+    # The quality menu lists Auto and every rung.
+    labels = page.eval_on_selector_all(".quality-menu button", "els => els.map(e => e.textContent)")
+    assert labels == ["Auto", "360p", "234p"]
+    page.hover(".seek")  # show the controls and a seek preview in the picture
+    screenshot(page, "player-playing.png")
+    # QoE reached the server.
+    page.evaluate("window.player.beat()")
+    report = wait_for(lambda: QoEReport.objects.filter(session=session, startup_ms__isnull=False).first(),
+                      what="a QoE report with startup time")
+    assert 0 < report.startup_ms < 30_000
+
+
+def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edge, title_ready):
+    user, profile = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    page.evaluate("""() => {
+        window.seen = {switched: [], frags: []};
+        const hls = window.player.hls;
+        hls.on(Hls.Events.LEVEL_SWITCHED, (e, d) => window.seen.switched.push(hls.levels[d.level].height));
+        hls.on(Hls.Events.FRAG_LOADED, (e, d) => window.seen.frags.push(d.frag.url));
+    }""")
+    current = page.evaluate("window.player.hls.levels[window.player.hls.currentLevel].height")
+    target = 234 if current != 234 else 360
+    page.click(".quality-button")
+    page.click(f".quality-menu button:text-is('{target}p')")
+    page.wait_for_function(f"window.seen.switched.includes({target})", timeout=20_000)
+    page.wait_for_function(f"window.seen.frags.some(u => u.includes('/v{target}/'))", timeout=20_000)
+    assert page.text_content(".quality-button").strip() == f"{target}p"
+
+
+def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
+    user, profile = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page, beyond=6.0)
+    position = playhead(page)
+    page.evaluate("window.player.video.pause()")
+    page.evaluate("window.player.beat('paused')")
+    wait_for(lambda: PlaybackSession.objects.filter(user=user, position__gt=5).exists(), what="the heartbeat")
+    page.reload()
+    page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
+    resumed = playhead(page)
+    assert resumed >= position - 2.5, (position, resumed)
+
+
+def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live, edge, title_ready, settings):
+    body = HLS_LOCAL.read_bytes()
+    page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
+        status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
+    user, profile = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    assert page.evaluate("window.player.state.hlsSource") == "cdn"
+
+
+def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge, title_ready):
+    body = HLS_LOCAL.read_bytes().replace(b"Hls", b"Hlz", 1)
+    page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
+        status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
+    user, profile = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    assert page.evaluate("window.player.state.hlsSource") == "local"
+
+
+def test_basic_plan_master_has_no_1080p_and_the_edge_refuses_it(live, edge, run_transcode, clips, client):
+    from streaming.services import playback_start
+
+    job = run_transcode(clips.hd)
+    video = job.video
+    user, profile = make_subscriber(plan="basic")
+    session = playback_start(user=user, profile=profile, video=video, device="app-1", country="US")
+    token = session_token(session=session)
+    with urllib.request.urlopen(f"{live.url}/play/t/{token}/master.m3u8") as response:
+        master = m3u8.loads(response.read().decode())
+    heights = {p.stream_info.resolution[1] for p in master.playlists}
+    assert 720 in heights and 1080 not in heights
+    edge_urls = [p.uri for p in master.playlists if p.uri.startswith(edge.url)]
+    assert edge_urls, "the edge is the first pathway"
+    allowed = edge_urls[0].rsplit("/", 2)[0] + "/v720/index.m3u8"
+    with urllib.request.urlopen(allowed) as ok:
+        assert ok.status == 200
+    refused = allowed.replace("/v720/", "/v1080/")
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(refused)
+    assert exc.value.code == 403
+    steering = json.loads(urllib.request.urlopen(master.content_steering.uri).read())
+    assert steering["PATHWAY-PRIORITY"][0] == edge.name and steering["PATHWAY-PRIORITY"][-1] == "origin"
