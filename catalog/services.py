@@ -118,6 +118,25 @@ def video_create(*, title: Title, source: File, episode: Episode | None = None) 
     return video
 
 
+def video_create_from_storage(*, title: Title, name: str, source_name: str, public_id,
+                              episode: Episode | None = None) -> Video:
+    """A Video for a source already in storage under ``name`` (an upload that
+    went straight to the bucket, never through Django); then the same steps as
+    ``video_create``: fingerprint, and transcode when TRANSCODE_ON_UPLOAD."""
+    from django.core.files.storage import default_storage
+
+    if episode is not None and episode.season.title_id != title.pk:
+        raise ApplicationError("That episode belongs to another title.", code="episode_mismatch")
+    if not default_storage.exists(name):
+        raise ApplicationError("The uploaded source is not in storage.", code="not_found")
+    with transaction.atomic():
+        video = Video(title=title, episode=episode, source_name=source_name[:255], public_id=public_id)
+        video.source.name = name
+        video.save()
+        transaction.on_commit(lambda: video_source_saved(video_id=video.pk))
+    return video
+
+
 def video_source_saved(*, video_id: int) -> None:
     """Everything that follows a new source starts here, after commit."""
     from django.conf import settings

@@ -52,16 +52,21 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_dramatiq",
     "streaming",
     "catalog",
     "transcoding",
     "edge",
+    "streaming.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -330,3 +335,59 @@ HLS_JS_CDN_URL = os.environ.get(
 HLS_JS_SRI = "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Streaming <no-reply@localhost>")
+
+# --- API ------------------------------------------------------------------------------
+# /api/v1/ for mobile apps (streaming/api/): bearer tokens, one error format,
+# throttles, CORS, and the OpenAPI schema with offline docs.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "EXCEPTION_HANDLER": "streaming.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per client address (anonymous) or per account; "N/second|minute|hour|day".
+        "sign_in": os.environ.get("API_THROTTLE_SIGN_IN", "20/minute"),
+        "token_refresh": os.environ.get("API_THROTTLE_REFRESH", "60/minute"),
+        "playback_start": os.environ.get("API_THROTTLE_PLAYBACK_START", "30/minute"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Access tokens are short-lived; the refresh token (rotated on each use) long-lived.
+API_ACCESS_TOKEN_TTL = int(os.environ.get("API_ACCESS_TOKEN_TTL", "900"))
+API_REFRESH_TOKEN_TTL = int(os.environ.get("API_REFRESH_TOKEN_TTL", str(30 * 24 * 3600)))
+# Staff source uploads: S3 presigned multipart (part size, URL lifetime), or
+# resumable chunks into this folder when storage is local.
+API_UPLOAD_PART_SIZE = int(os.environ.get("API_UPLOAD_PART_SIZE", str(8 * 1024 * 1024)))
+API_UPLOAD_URL_TTL = int(os.environ.get("API_UPLOAD_URL_TTL", str(6 * 3600)))
+API_UPLOAD_MAX_BYTES = int(os.environ.get("API_UPLOAD_MAX_BYTES", str(200 * 1024**3)))
+API_UPLOAD_TEMP_DIR = Path(os.environ.get("API_UPLOAD_TEMP_DIR", VAR_DIR / "api-uploads"))
+# CORS for browser-based clients of the API only (e.g. https://app.example.org).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "user-agent", "upload-offset")
+CORS_EXPOSE_HEADERS = ("Upload-Offset", "Upload-Length", "Retry-After")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Streaming API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (Path(__file__).resolve().parent / "api" / "schema_description.md").read_text(),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "APPEND_COMPONENTS": {"securitySchemes": {"edgeNodeHmac": {
+        "type": "apiKey", "in": "header", "name": "X-Edge-Signature",
+        "description": "Edge nodes only: hex HMAC-SHA256 with the node's secret over "
+                       "'<X-Edge-Timestamp>.<raw body>', with X-Edge-Node and X-Edge-Timestamp headers.",
+    }}},
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStatusEnum": "catalog.models.Video.Status",
+        "JobStatusEnum": "transcoding.models.TranscodeJob.Status",
+        "UploadStatusEnum": "streaming.api.models.SourceUpload.Status",
+        "SubscriptionStatusEnum": ["active", "pending", "cancelled"],
+    },
+}

@@ -33,5 +33,6 @@ urlpatterns = [
     path("play/<uuid:session_id>/heartbeat", views.heartbeat, name="playback-heartbeat"),
     path("play/<uuid:session_id>/stop", views.stop, name="playback-stop"),
     path("edge/", include("edge.urls")),
+    path("api/v1/", include("streaming.api.urls")),
     path("", include("catalog.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The catalog's API endpoints (gathered by streaming/api/urls.py)."""

@@ -1,0 +1,69 @@
+"""Edge nodes' endpoint in the API: the heartbeat, authenticated by the
+node's own HMAC (never a user token). Same service as /edge/api/heartbeat."""
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from edge import heartbeat
+from edge.services import EdgeError, edge_heartbeat_record
+from streaming.api.common import ApiView
+from streaming.api.errors import error_body, error_responses
+
+
+class HeartbeatReportSerializer(serializers.Serializer):
+    """The signed body (field names of edge.heartbeat.HeartbeatReport)."""
+
+    active_connections = serializers.IntegerField(min_value=0, required=False)
+    requests_per_second = serializers.FloatField(min_value=0, required=False)
+    cache_bytes = serializers.IntegerField(min_value=0, required=False)
+    cache_max_bytes = serializers.IntegerField(min_value=0, required=False)
+    hit_ratio = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
+    bytes_served = serializers.IntegerField(min_value=0, required=False)
+    software = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class HeartbeatAnswerSerializer(serializers.Serializer):
+    node = serializers.CharField()
+    health = serializers.CharField()
+    ttl = serializers.IntegerField(help_text="Seconds a heartbeat keeps the node in rotation.")
+
+
+class EdgeHeartbeatApi(ApiView):
+    authentication_classes = []  # the HMAC over the raw body is checked by the service
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["Edge nodes"], operation_id="edge_heartbeat", auth=[{"edgeNodeHmac": []}],
+        summary="An edge node reports its health (node HMAC auth)",
+        description=(
+            "For edge servers, not apps. Headers: X-Edge-Node (the node id), X-Edge-Timestamp (Unix seconds, "
+            f"within EDGE_HEARTBEAT_SKEW of the server's clock, newer than the last accepted) and "
+            "X-Edge-Signature = hex HMAC-SHA256(node secret, timestamp + '.' + raw body). Also served at "
+            f"{heartbeat.HEARTBEAT_PATH}, which the bundled agents use."),
+        parameters=[
+            OpenApiParameter(heartbeat.HEADER_NODE, int, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(heartbeat.HEADER_TIMESTAMP, int, OpenApiParameter.HEADER, required=True),
+        ],
+        request={"application/json": HeartbeatReportSerializer},
+        responses={200: HeartbeatAnswerSerializer, **error_responses(400, 403, 409)},
+    )
+    def post(self, request):
+        body = request.body  # the exact bytes the node signed
+        try:
+            node = edge_heartbeat_record(
+                node_id=request.headers.get(heartbeat.HEADER_NODE, ""),
+                timestamp=request.headers.get(heartbeat.HEADER_TIMESTAMP, ""),
+                signature=request.headers.get(heartbeat.HEADER_SIGNATURE, ""),
+                body=body,
+            )
+        except EdgeError as exc:
+            code = {403: "heartbeat_rejected", 409: "replay"}.get(exc.status, "invalid")
+            return Response(error_body(code=code, message=str(exc)), status=exc.status)
+        return Response(HeartbeatAnswerSerializer(
+            {"node": node.name, "health": node.health(), "ttl": settings.EDGE_HEARTBEAT_TTL}).data)
+
+
