@@ -323,6 +323,8 @@ BILLING_PROVIDER = os.environ.get("BILLING_PROVIDER", "streaming.billing.NoPayme
 # A playback session holds a screen while its last heartbeat is this recent.
 PLAYBACK_SESSION_TTL = int(os.environ.get("PLAYBACK_SESSION_TTL", "90"))
 PLAYBACK_HEARTBEAT_INTERVAL = int(os.environ.get("PLAYBACK_HEARTBEAT_INTERVAL", "10"))
+# Seconds of video the web player buffers ahead (smaller: less memory, less waste).
+PLAYER_MAX_BUFFER_SECONDS = int(os.environ.get("PLAYER_MAX_BUFFER_SECONDS", "60"))
 # Sign-in attempts allowed per account+address (and per address) in the window.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))

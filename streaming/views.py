@@ -184,6 +184,7 @@ def watch(request: HttpRequest, public_id) -> HttpResponse:
         "duration": video.duration,
         "thumbnails": asset("thumbs/thumbnails.vtt"),
         "heartbeatInterval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
+        "maxBuffer": settings.PLAYER_MAX_BUFFER_SECONDS,
         "edge": {"id": session.edge_name, "zone": first.zone_name},
         "titleUrl": reverse("catalog:title", args=[video.title.slug]),
         # hls.js: the pinned CDN copy (checked by SRI), else our own copy.

@@ -77,6 +77,10 @@
       var hls = new window.Hls({
         startPosition: config.resume > 5 ? config.resume : -1,
         capLevelToPlayerSize: true,
+        // hls.js buffers up to maxMaxBufferLength when segments are small;
+        // both caps are the server's setting, so it really bounds the buffer.
+        maxBufferLength: Math.min(config.maxBuffer || 60, 30),
+        maxMaxBufferLength: config.maxBuffer || 60,
         enableWorker: true,
         lowLatencyMode: false,
       });

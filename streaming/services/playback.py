@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -169,9 +169,13 @@ def playback_stop(*, session: PlaybackSession, position: float | None = None) ->
 
 
 def progress_record(*, profile: Profile, video: Video, position: float, duration: float,
-                    completed: bool) -> WatchProgress:
-    progress, _ = WatchProgress.objects.get_or_create(profile=profile, video=video,
-                                                      defaults={"title_id": video.title_id})
+                    completed: bool) -> WatchProgress | None:
+    try:
+        progress, _ = WatchProgress.objects.get_or_create(profile=profile, video=video,
+                                                          defaults={"title_id": video.title_id})
+    except IntegrityError:  # the profile or video was deleted while the page was open
+        logger.info("progress of a deleted profile or video not recorded")
+        return None
     progress.position = position
     progress.duration = duration or progress.duration
     # Watching again from the start clears "watched" only once past the opening.

@@ -60,12 +60,11 @@ def live(live_server, settings):
     return live_server
 
 
-@pytest.fixture
-def edge(live, isolated_storage, tmp_path):
-    """A real runedge process in Virginia (nearest to the default country US),
-    filling from this test's storage and heartbeating to the live server."""
+def edge_start(live, isolated_storage, tmp_path, zone: str) -> EdgeNode:
+    """A real runedge process in ``zone``, filling from this test's storage
+    and heartbeating to the live server; returns its node once healthy."""
     port = free_port()
-    node = node_make("virginia", port=port, capacity=100)
+    node = node_make(zone, port=port, capacity=100)
     options = isolated_storage["OPTIONS"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if django_settings.S3_BUCKET:
@@ -74,30 +73,51 @@ def edge(live, isolated_storage, tmp_path):
     else:
         origin = options["location"]
         Path(origin).mkdir(parents=True, exist_ok=True)
-    log = (tmp_path / "edge.log").open("w")
+    log = (tmp_path / f"edge-{zone}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runedge", "--port", str(port), "--node", str(node.pk),
          "--secret", node.secret, "--name", node.name, "--origin", origin,
-         "--cache-dir", str(tmp_path / "edge-cache"), "--cache-max-bytes", "256M",
+         "--cache-dir", str(tmp_path / f"edge-cache-{zone}"), "--cache-max-bytes", "256M",
          "--control-url", live.url, "--heartbeat-interval", "1"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
+    node.process = process
+    node.url = f"http://127.0.0.1:{port}"
 
     def healthy():
         node.refresh_from_db()
-        return node.health() == EdgeNode.Health.HEALTHY and node
+        return node.health() == EdgeNode.Health.HEALTHY
 
     try:
-        wait_for(healthy, timeout=30, what="the edge first heartbeat")
-        node.process = process
-        node.url = f"http://127.0.0.1:{port}"
-        yield node
-    finally:
-        process.terminate()
+        wait_for(healthy, timeout=30, what=f"the {zone} edge's first heartbeat")
+    except AssertionError:
+        edge_stop(node)
+        raise
+    return node
+
+
+def edge_stop(node: EdgeNode) -> None:
+    if node.process.poll() is None:
+        node.process.terminate()
         try:
-            process.wait(10)
+            node.process.wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            node.process.kill()
+
+
+@pytest.fixture
+def edge(live, isolated_storage, tmp_path):
+    """The Virginia edge: nearest to the default country (US)."""
+    node = edge_start(live, isolated_storage, tmp_path, "virginia")
+    yield node
+    edge_stop(node)
+
+
+@pytest.fixture
+def second_edge(live, isolated_storage, tmp_path, edge):
+    node = edge_start(live, isolated_storage, tmp_path, "frankfurt")
+    yield node
+    edge_stop(node)
 
 
 def screenshot(page, name: str) -> Path:

@@ -155,3 +155,38 @@ def test_basic_plan_master_has_no_1080p_and_the_edge_refuses_it(live, edge, run_
     assert exc.value.code == 403
     steering = json.loads(urllib.request.urlopen(master.content_steering.uri).read())
     assert steering["PATHWAY-PRIORITY"][0] == edge.name and steering["PATHWAY-PRIORITY"][-1] == "origin"
+
+
+def test_playback_moves_to_the_next_pathway_when_the_edge_dies(page, live, edge, second_edge, run_transcode,
+                                                                clips, settings):
+    """Content steering: the session lists Virginia, then Frankfurt, then the
+    origin. SIGKILL the Virginia edge mid-play: hls.js must carry on from the
+    next pathway without stopping."""
+    import signal
+
+    settings.PLAYER_MAX_BUFFER_SECONDS = 4  # so there is something left to fetch after the kill
+    job = run_transcode(clips.half_minute)
+    user, profile = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, job.video.title.slug)
+    wait_playing(page, beyond=0.3)
+    session = PlaybackSession.objects.get(user=user)
+    assert session.pathways == [edge.name, second_edge.name, "origin"]
+    page.evaluate("""() => {
+        window.seen = {frags: [], errors: []};
+        const hls = window.player.hls;
+        hls.on(Hls.Events.FRAG_LOADED, (e, d) => window.seen.frags.push(d.frag.url));
+        hls.on(Hls.Events.ERROR, (e, d) => window.seen.errors.push(d.details + ' fatal=' + d.fatal));
+    }""")
+    buffered = page.evaluate(
+        "(() => { const b = document.getElementById('video').buffered; return b.length ? b.end(b.length-1) : 0 })()")
+    assert buffered < 12, f"the player must still need segments after the kill (buffered {buffered:.1f} s)"
+    edge.process.send_signal(signal.SIGKILL)
+    killed_at = playhead(page)
+    page.wait_for_function("document.getElementById('video').currentTime > 9", timeout=45_000)
+    frags = page.evaluate("window.seen.frags")
+    assert any(u.startswith(second_edge.url) or "/edge/origin/" in u for u in frags), frags
+    assert not any(u.startswith(edge.url) for u in frags), "nothing more came from the dead edge"
+    assert page.is_hidden(".player-error"), page.text_content(".player-error")
+    assert page.get_attribute(".served-by", "data-edge") in {second_edge.name, "origin"}
+    print(f"edge killed at {killed_at:.1f} s; playback went on to {playhead(page):.1f} s via "
+          f"{page.get_attribute('.served-by', 'data-edge')}")
