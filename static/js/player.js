@@ -12,7 +12,9 @@
 
   var qoe = { startup_ms: null, watch_ms: 0, stall_count: 0, stall_ms: 0, switch_count: 0,
               error_count: 0, last_error: "", level_height: null, edge: config.edge.id };
-  var state = { hls: null, playRequestedAt: null, stalledAt: null, started: false,
+  // Opening this page is the play request (the Play button links here), so
+  // startup time counts from navigation start: page, player, manifest, first frame.
+  var state = { hls: null, playRequestedAt: 0, stalledAt: null, started: false,
                 lastTick: null, ended: false, levelLabels: [], hlsSource: null };
   window.player = { video: video, qoe: qoe, state: state, config: config };
 
