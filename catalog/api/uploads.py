@@ -25,7 +25,8 @@ from streaming.api.uploads import (
 from transcoding.selectors import job_latest_for_video
 
 TAG = "Staff"
-CHUNK_TYPE = "application/offset+octet-stream"
+CHUNK_TYPE = "application/offset+octet-stream"  # as tus clients send
+CHUNK_TYPES = (CHUNK_TYPE, "application/octet-stream")
 
 
 class PartSerializer(serializers.Serializer):
@@ -39,7 +40,7 @@ class UploadSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     mode = serializers.ChoiceField(choices=SourceUpload.Mode.choices, help_text=(
         "`s3_multipart`: PUT each part to its URL in `parts`, then POST complete. `chunked`: PATCH this "
-        "upload with chunks (Content-Type application/offset+octet-stream, header Upload-Offset), then "
+        "upload with chunks (Content-Type application/octet-stream, header Upload-Offset), then "
         "POST complete."))
     status = serializers.ChoiceField(choices=SourceUpload.Status.choices)
     title = serializers.SlugField(source="upload.title.slug")
@@ -123,18 +124,19 @@ class UploadDetailApi(ApiView):
 
     @extend_schema(tags=[TAG], operation_id="staff_uploads_chunk",
                    summary="Send a chunk (chunked mode)",
-                   description="Body: raw bytes, Content-Type application/offset+octet-stream; Upload-Offset "
+                   description="Body: raw bytes, Content-Type application/octet-stream (or tus's "
+                               "application/offset+octet-stream); Upload-Offset "
                                "must equal the bytes received so far (else 409 `offset_mismatch` with "
                                "`extra.offset`). After a broken connection, GET/HEAD the upload and go on "
                                "from its offset.",
                    parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True,
                                                 description="Byte offset of this chunk in the file.")],
-                   request={CHUNK_TYPE: OpenApiTypes.BINARY},
+                   request={"application/octet-stream": OpenApiTypes.BINARY},
                    responses={204: OpenApiResponse(description="Stored; the Upload-Offset header is the new offset."),
                               **error_responses(400, 401, 403, 404, 409, 415)})
     def patch(self, request, upload_id):
         upload = _upload(upload_id)
-        if request.content_type.split(";")[0].strip() != CHUNK_TYPE:
+        if request.content_type.split(";")[0].strip() not in CHUNK_TYPES:
             from rest_framework.exceptions import UnsupportedMediaType
 
             raise UnsupportedMediaType(request.content_type)

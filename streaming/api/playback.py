@@ -91,6 +91,9 @@ class PlaybackStartApi(ApiView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "playback_start"
 
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else []  # only starting is limited
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "PlaybackStartInput"

@@ -1,5 +1,7 @@
 """/api/v1/: every endpoint of the API, its schema and its docs."""
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from catalog.api import titles, uploads
@@ -7,6 +9,14 @@ from edge import api as edge_api
 from transcoding import api as transcoding_api
 
 from . import accounts, library, playback, profiles
+from .errors import error_body
+
+
+@csrf_exempt  # token API: no cookies, so no CSRF; and a 404 must not turn into a CSRF 403
+def not_found(request, rest=""):
+    """Any other path under /api/v1/ (an id of the wrong shape too): a 404 in the API's format."""
+    return JsonResponse(error_body(code="not_found", message="No such API endpoint or object."), status=404)
+
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -47,4 +57,6 @@ urlpatterns = [
     path("staff/jobs/<int:job_id>/retry/", transcoding_api.JobRetryApi.as_view(), name="api-staff-job-retry"),
     # edge nodes (node HMAC, not user tokens)
     path("edge/heartbeat/", edge_api.EdgeHeartbeatApi.as_view(), name="api-edge-heartbeat"),
+    # last: a JSON 404 for everything else under /api/v1/
+    re_path(r"^(?P<rest>.*)$", not_found),
 ]
