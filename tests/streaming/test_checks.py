@@ -10,9 +10,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process
+    # (Playwright's loop); a production check must not inherit it.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env={**base, **(env or {})}, capture_output=True, text=True, timeout=120,
     )
 
 
