@@ -10,7 +10,7 @@ in one run, and prints p50/p95 and the edge/origin ratio.
     .venv/bin/python bench/startup_bench.py [--plays 20] [--seconds 30] [--height 720]
 
 It builds a throwaway installation (SQLite in a temp VAR_DIR), transcodes a
-generated clip through the real pipeline, starts `manage.py runserver` and
+generated clip through the real pipeline, starts gunicorn (2 workers x 4 threads) and
 one `manage.py runedge`, and drives Debian's /usr/bin/chromium via Playwright.
 """
 from __future__ import annotations
@@ -109,9 +109,27 @@ def plays(browser, base: str, video_id: str, n: int) -> list[dict]:
         page = context.new_page()
         page.goto(f"{base}/watch/{video_id}/")
         page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
-        results.append(page.evaluate(
-            "({startup: window.player.qoe.startup_ms, edge: window.player.qoe.edge,"
-            " hls: window.player.state.hlsSource})"))
+        results.append(page.evaluate("""() => {
+            // Where the time went: when each step finished, from navigation start.
+            const res = performance.getEntriesByType('resource');
+            const end = (test) => { const e = res.find(r => test(r.name)); return e ? Math.round(e.responseEnd) : null; };
+            const begin = (test) => { const e = res.find(r => test(r.name)); return e ? Math.round(e.startTime) : null; };
+            const nav = performance.getEntriesByType('navigation')[0];
+            return {
+              startup: window.player.qoe.startup_ms, edge: window.player.qoe.edge,
+              hls: window.player.state.hlsSource,
+              phases: {
+                page_first_byte: Math.round(nav.responseStart),
+                page: Math.round(nav.domContentLoadedEventEnd),
+                hls_js: end(n => n.includes('hls.min.js') && !n.includes('cdn.')),
+                master_asked: begin(n => n.includes('master.m3u8')),
+                master: end(n => n.includes('master.m3u8')),
+                media_playlist: end(n => /\/v\d+\/index\.m3u8/.test(n)),
+                first_fragment_asked: begin(n => /\/v\d+\/seg_\d+\.m4s/.test(n)),
+                first_fragment: end(n => /\/v\d+\/seg_\d+\.m4s/.test(n)),
+              },
+            };
+        }"""))
         page.close()
     context.close()
     return results
@@ -133,8 +151,9 @@ def main() -> None:
     from edge.services import edge_node_for_dev
 
     env = {**os.environ, "VAR_DIR": str(var_dir), "EDGE_ORIGIN_URL": base, "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks",
-                               f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+    # The production shape: gunicorn (static files through WhiteNoise).
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "streaming.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     node = edge_node_for_dev(zone_code="virginia", host="127.0.0.1", port=edge_port)
     edge = subprocess.Popen([sys.executable, "manage.py", "runedge", "--node", str(node.pk), "--secret",
@@ -183,6 +202,11 @@ def main() -> None:
     print("|---|---|---|---|")
     print(f"| edge ({node.name}) | {args.plays} | {summary['edge_p50_ms']:.0f} | {summary['edge_p95_ms']:.0f} |")
     print(f"| origin only | {args.plays} | {summary['origin_p50_ms']:.0f} | {summary['origin_p95_ms']:.0f} |")
+    phases = {key: statistics.median([r["phases"][key] for r in via_edge if r["phases"][key] is not None] or [0])
+              for key in via_edge[0]["phases"]}
+    summary["edge_phase_p50_ms"] = phases
+    print("\nedge plays, p50 of when each step ended (ms from navigation): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
     print(f"\nedge / origin (p50): {summary['edge_over_origin_p50']:.2f}; target: edge p50 under 1000 ms; "
           f"load {load_before[0]:.1f} -> {load_after[0]:.1f}")
     out = ROOT / "bench" / "results"

@@ -79,6 +79,11 @@
       var hls = new window.Hls({
         startPosition: config.resume > 5 ? config.resume : -1,
         capLevelToPlayerSize: true,
+        // Start on the master's first variant, the ~2 Mb/s start variant the
+        // packager chose [Apple 1.32], instead of first fetching a fragment
+        // of the lowest rung to guess the bandwidth; ABR takes over after it.
+        testBandwidth: false,
+        startFragPrefetch: true,
         // hls.js buffers up to maxMaxBufferLength when segments are small;
         // both caps are the server's setting, so it really bounds the buffer.
         maxBufferLength: Math.min(config.maxBuffer || 60, 30),
@@ -243,15 +248,30 @@
     hideError();
     if (state.stalledAt !== null) { qoe.stall_ms += Math.round(performance.now() - state.stalledAt); state.stalledAt = null; }
   });
+  function markStarted(now) {
+    // First frame shown and the playhead moving: startup is over.
+    state.started = true;
+    var from = state.playRequestedAt !== null ? state.playRequestedAt : 0;
+    qoe.startup_ms = Math.round(now - from);
+    root.classList.add("started");
+  }
+  function advancing() {
+    return !video.paused && video.readyState >= 2 && video.currentTime > state.startedFrom;
+  }
+  video.addEventListener("playing", function () {
+    if (state.started || state.watching) return;
+    // timeupdate fires only every ~250 ms: watch each frame for the first advance.
+    state.watching = true;
+    state.startedFrom = video.currentTime;
+    (function check() {
+      if (state.started) return;
+      if (advancing()) markStarted(performance.now());
+      else requestAnimationFrame(check);
+    })();
+  });
   video.addEventListener("timeupdate", function () {
     var now = performance.now();
-    if (!state.started && !video.paused && video.readyState >= 2 && video.currentTime > 0) {
-      // First frame shown and the playhead moving: startup is over.
-      state.started = true;
-      var from = state.playRequestedAt !== null ? state.playRequestedAt : 0;
-      qoe.startup_ms = Math.round(now - from);
-      root.classList.add("started");
-    }
+    if (!state.started && state.watching && advancing()) markStarted(now);
     if (state.lastTick !== null && !video.paused && state.stalledAt === null) {
       qoe.watch_ms += Math.round(Math.min(now - state.lastTick, 1000));
     }
