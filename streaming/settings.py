@@ -195,6 +195,8 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # Re-asks for job steps whose messages the broker lost (the database decides).
+    "transcoding.middleware.Reconciler",
 ]
 _broker_scheme = urlparse(DRAMATIQ_BROKER_URL).scheme
 if _broker_scheme in {"redis", "rediss"}:
@@ -314,6 +316,10 @@ FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
 TRANSCODE_WORK_DIR = os.environ.get("TRANSCODE_WORK_DIR") or None
 # Short titles are cut finer so at least this many chunks share the workers.
 TRANSCODE_MIN_CHUNKS = int(os.environ.get("TRANSCODE_MIN_CHUNKS", "4"))
+# Every worker checks this often for job steps whose messages were lost, and
+# asks again for a step asked for this long ago that never began.
+TRANSCODE_RECONCILE_SECONDS = float(os.environ.get("TRANSCODE_RECONCILE_SECONDS", "30"))
+TRANSCODE_STALE_SECONDS = float(os.environ.get("TRANSCODE_STALE_SECONDS", "120"))
 # Start a transcode as soon as a source is uploaded.
 TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)
 

@@ -3,6 +3,7 @@ player, and the playback endpoints the player calls."""
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django import forms
 from django.conf import settings
@@ -25,6 +26,7 @@ from edge.locate import client_ip
 from edge.selectors import pathways_for_ids
 from edge.signing import TokenError, token_check
 from edge.steering import pathway_url
+from streaming.api.errors import error_body
 from streaming.errors import ApplicationError
 
 from . import selectors, services
@@ -218,18 +220,30 @@ def master(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _own_session(request: HttpRequest, session_id) -> PlaybackSession | None:
-    return PlaybackSession.objects.select_related("video", "profile").filter(
-        pk=session_id, user=request.user).first()
+def _error(code: str, message: str, status: int) -> JsonResponse:
+    # The same error body as the API's, so one client parser serves both.
+    return JsonResponse(error_body(code=code, message=message), status=status)
 
 
-@require_POST
-def heartbeat(request: HttpRequest, session_id) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return JsonResponse({"code": "not_authenticated", "message": "Sign in again."}, status=401)
-    session = _own_session(request, session_id)
-    if session is None:
-        return JsonResponse({"code": "not_found", "message": "No such playback session."}, status=404)
+def own_session_required(view):
+    """POST only, signed in, and the session must be the caller's own."""
+
+    @require_POST
+    @wraps(view)
+    def wrapper(request: HttpRequest, session_id) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return _error("not_authenticated", "Sign in again.", 401)
+        session = PlaybackSession.objects.select_related("video", "profile").filter(
+            pk=session_id, user=request.user).first()
+        if session is None:
+            return _error("not_found", "No such playback session.", 404)
+        return view(request, session)
+
+    return wrapper
+
+
+@own_session_required
+def heartbeat(request: HttpRequest, session: PlaybackSession) -> JsonResponse:
     try:
         body = json.loads(request.body or b"{}")
         services.playback_heartbeat(
@@ -237,19 +251,14 @@ def heartbeat(request: HttpRequest, session_id) -> JsonResponse:
             state=str(body.get("state") or "playing"), qoe=body.get("qoe") or None,
         )
     except (ValueError, TypeError):
-        return JsonResponse({"code": "invalid", "message": "Malformed heartbeat."}, status=400)
+        return _error("invalid", "Malformed heartbeat.", 400)
     except ApplicationError as exc:
-        return JsonResponse({"code": exc.code, "message": exc.message}, status=409)
+        return _error(exc.code, exc.message, 409)
     return JsonResponse({"ok": True, "position": session.position})
 
 
-@require_POST
-def stop(request: HttpRequest, session_id) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return JsonResponse({"code": "not_authenticated", "message": "Sign in again."}, status=401)
-    session = _own_session(request, session_id)
-    if session is None:
-        return JsonResponse({"code": "not_found", "message": "No such playback session."}, status=404)
+@own_session_required
+def stop(request: HttpRequest, session: PlaybackSession) -> JsonResponse:
     position = request.POST.get("position")
     services.playback_stop(session=session, position=float(position) if position else None)
     return JsonResponse({"ok": True})

@@ -75,6 +75,8 @@ class TranscodeJob(models.Model):
     master_key = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    merge_requested_at = models.DateTimeField(null=True, blank=True)
+    merge_started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -172,11 +172,77 @@ def test_retry_redoes_only_what_is_missing(run_transcode, clips, admin_client, s
     assert Video.objects.get(pk=job.video_id).status == Video.Status.READY
 
 
+def lose_first_merge(monkeypatch, *, error: Exception | None = None):
+    """Fault injection: the first merge message never reaches a worker,
+    as when the broker is down (``error`` raised at send) or restarts
+    without persistence (dropped silently). Later sends go through."""
+    from transcoding import tasks
+
+    real_send = tasks.job_merge.send
+    lost = []
+
+    def send(*args, **kwargs):
+        if not lost:
+            lost.append(args)
+            if error is not None:
+                raise error
+            return None
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.job_merge, "send", send)
+    return lost
+
+
+def merging_without_merge(title_name: str):
+    return TranscodeJob.objects.filter(video__title__name__endswith=title_name, status="merging",
+                                       merge_started_at__isnull=True).first()
+
+
+def test_a_merge_sent_while_the_broker_is_down_is_asked_for_again(run_transcode, clips, monkeypatch):
+    from redis.exceptions import ConnectionError as BrokerDown
+
+    lost = lose_first_merge(monkeypatch, error=BrokerDown("Error 111 connecting to the broker"))
+    job = run_transcode(clips.silent)
+    assert lost, "the first merge send failed"
+    assert job.status == TranscodeJob.Status.DONE, job.error
+    assert Video.objects.get(pk=job.video_id).status == Video.Status.READY
+
+
+def test_a_lost_merge_message_is_asked_for_again_by_the_reconciler(worker, fast_profile, clips, monkeypatch):
+    from datetime import timedelta
+
+    from tests.fixtures.transcode import transcode as start_and_wait
+    from transcoding.services import jobs_reconcile
+
+    lose_first_merge(monkeypatch)
+    with pytest.raises(AssertionError, match="timed out"):
+        start_and_wait(clips.silent, timeout=8)  # stuck: the merge was asked for and lost
+    job = merging_without_merge("silent")
+    assert job is not None and job.progress == 90.0
+    assert jobs_reconcile(stale_after=timedelta(minutes=5)) == [], "not stale yet: nothing is asked"
+    assert jobs_reconcile(stale_after=timedelta(seconds=0)) == [job.pk]
+    job = wait_for(lambda: TranscodeJob.objects.filter(pk=job.pk, status="done").first(), what="the merge")
+    assert job.progress == 100 and job.merge_started_at is not None
+
+
+def test_a_job_stuck_merging_can_be_retried_by_staff(worker, fast_profile, clips, monkeypatch, admin_client):
+    from tests.fixtures.transcode import transcode as start_and_wait
+
+    lose_first_merge(monkeypatch)
+    with pytest.raises(AssertionError, match="timed out"):
+        start_and_wait(clips.silent, timeout=8)
+    job = merging_without_merge("silent")
+    response = admin_client.post(reverse("admin:transcoding_transcodejob_changelist"),
+                                 {"action": "retry", "_selected_action": [job.pk]})
+    assert response.status_code == 302
+    assert wait_for(lambda: TranscodeJob.objects.filter(pk=job.pk, status="done").exists(), what="the merge")
+
+
 def test_only_failed_jobs_can_be_retried(run_transcode, clips):
     from streaming.errors import ApplicationError
 
     job = run_transcode(clips.silent)
-    with pytest.raises(ApplicationError, match="Only failed or cancelled jobs"):
+    with pytest.raises(ApplicationError, match="Only failed, cancelled or stuck jobs"):
         job_retry(job=job)
 
 

@@ -32,6 +32,9 @@ def worker_env(storage_options: dict, tmp_path: Path) -> dict:
         # A dead worker's messages go to another worker after 3 s of silence.
         "DRAMATIQ_HEARTBEAT_TIMEOUT_MS": "3000",
         "DRAMATIQ_MAINTENANCE_CHANCE": "1000000",
+        # A step whose message was lost is asked for again after 3 s.
+        "TRANSCODE_RECONCILE_SECONDS": "1",
+        "TRANSCODE_STALE_SECONDS": "3",
         "TRANSCODE_WORK_DIR": str(tmp_path),
     }
     if "location" in storage_options and not django_settings.S3_BUCKET:

@@ -5,6 +5,7 @@ from .jobs import (  # noqa: F401
     job_merge_if_ready,
     job_progress_update,
     job_retry,
+    jobs_reconcile,
     job_start,
     profile_default,
 )

@@ -5,6 +5,7 @@ so a worker never receives an id whose row it cannot see yet."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -55,18 +56,28 @@ def job_start(*, video: Video, profile: EncodingProfile | None = None) -> Transc
     return job
 
 
+RETRYABLE = (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED,
+             TranscodeJob.Status.ENCODING, TranscodeJob.Status.MERGING)
+
+
 def job_retry(*, job: TranscodeJob) -> TranscodeJob:
-    """Run a failed or cancelled job again, redoing only what is missing:
-    chunks already done keep their output."""
+    """Run a job again, redoing only what is missing: chunks already done
+    keep their output. Also the way out for a job stuck "encoding" or
+    "merging" after a broker lost its messages (e.g. Redis restarted
+    without persistence): the missing messages are sent again."""
     from .. import tasks
 
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job.pk)
-        if job.status not in (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED):
-            raise ApplicationError(f"Only failed or cancelled jobs can be retried; this one is {job.status}.")
+        if job.status not in RETRYABLE:
+            raise ApplicationError(f"Only failed, cancelled or stuck jobs can be retried; this one is {job.status}.")
         Video.objects.filter(pk=job.video_id).update(status=Video.Status.PROCESSING, error="")
         job.error = ""
         job.finished_at = None
+        if job.status == TranscodeJob.Status.MERGING:
+            job.save(update_fields=["error", "finished_at"])
+            transaction.on_commit(lambda: tasks.job_merge.send(job.pk))
+            return job
         if not job.plan:
             job.status = TranscodeJob.Status.PENDING
             job.save(update_fields=["status", "error", "finished_at"])
@@ -118,22 +129,71 @@ def chunks_send(*, chunk_ids: list[int]) -> None:
         tasks.chunk_encode.send(chunk_id)
 
 
-def job_merge_if_ready(*, job_id: int) -> bool:
+def job_merge_if_ready(*, job_id: int, resend: bool = False) -> bool:
     """Move to merging when the database says every chunk is done; only one
-    caller wins, however many chunks finish at once."""
+    caller wins, however many chunks finish at once.
+
+    ``resend``: the caller knows the merge may have been asked for and lost
+    (a done chunk's message came back because sending the merge failed while
+    the broker was down); a job already merging is then asked again. The
+    merge is idempotent, so a duplicate costs time, never correctness."""
     from .. import tasks
 
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != TranscodeJob.Status.ENCODING:
+        if job is None:
+            return False
+        if job.status == TranscodeJob.Status.MERGING and resend:
+            transaction.on_commit(lambda: tasks.job_merge.send(job_id))
+            return True
+        if job.status != TranscodeJob.Status.ENCODING:
             return False
         if job.chunks.exclude(status=Chunk.Status.DONE).exists():
             return False
         job.status = TranscodeJob.Status.MERGING
         job.progress = ENCODE_SHARE
-        job.save(update_fields=["status", "progress"])
+        job.merge_requested_at = timezone.now()
+        job.save(update_fields=["status", "progress", "merge_requested_at"])
         transaction.on_commit(lambda: tasks.job_merge.send(job_id))
     return True
+
+
+def jobs_reconcile(*, stale_after: timedelta) -> list[int]:
+    """The database decides: find jobs whose next step was asked of the
+    broker but never began (the message was lost, e.g. the broker restarted
+    or was down when it was sent) and ask again. Run periodically by every
+    worker (transcoding.middleware.Reconciler); each job is nudged at most
+    once per ``stale_after``, by whichever worker locks it first.
+
+    Covered: a merge asked for but not started, and a job whose chunks are
+    all done but which never moved to merging. Chunks still pending are not
+    re-sent automatically: in a long queue, pending is normal; staff use
+    Retry after a broker lost its queue, and Retry sends what is missing."""
+    from .. import tasks
+
+    now = timezone.now()
+    cutoff = now - stale_after
+    nudged = []
+    merging = TranscodeJob.objects.filter(status=TranscodeJob.Status.MERGING, merge_started_at__isnull=True,
+                                          merge_requested_at__lt=cutoff)
+    encoding_done = (TranscodeJob.objects.filter(status=TranscodeJob.Status.ENCODING, started_at__lt=cutoff)
+                     .exclude(chunks__status__in=[Chunk.Status.PENDING, Chunk.Status.RUNNING, Chunk.Status.FAILED]))
+    for job_id in list(merging.values_list("pk", flat=True)) + list(encoding_done.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = TranscodeJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+            if job is None:
+                continue
+            if job.status == TranscodeJob.Status.MERGING and job.merge_started_at is None \
+                    and job.merge_requested_at and job.merge_requested_at < cutoff:
+                job.merge_requested_at = now
+                job.save(update_fields=["merge_requested_at"])
+                transaction.on_commit(lambda job_id=job_id: tasks.job_merge.send(job_id))
+                nudged.append(job_id)
+        if job is not None and job.status == TranscodeJob.Status.ENCODING and job_merge_if_ready(job_id=job_id):
+            nudged.append(job_id)
+    if nudged:
+        logger.warning("reconciler asked again for the next step of jobs %s", nudged)
+    return nudged
 
 
 def job_progress_update(*, job_id: int) -> float:

@@ -119,10 +119,14 @@ def chunk_key(job: TranscodeJob, chunk: Chunk, rung: str) -> str:
 
 def chunk_process(*, chunk_id: int) -> None:
     chunk = Chunk.objects.select_related("job", "job__video").filter(pk=chunk_id).first()
-    if chunk is None or chunk.job.status != TranscodeJob.Status.ENCODING:
+    if chunk is None:
         return
     if chunk.status == Chunk.Status.DONE:
-        job_merge_if_ready(job_id=chunk.job_id)
+        # Redelivered after its work was done, e.g. because sending the merge
+        # failed while the broker was down: make sure the merge is asked for.
+        job_merge_if_ready(job_id=chunk.job_id, resend=True)
+        return
+    if chunk.job.status != TranscodeJob.Status.ENCODING:
         return
     Chunk.objects.filter(pk=chunk_id).update(
         status=Chunk.Status.RUNNING, attempts=chunk.attempts + 1, worker=worker_name(),
@@ -204,6 +208,7 @@ def job_merge(*, job_id: int) -> None:
     job = TranscodeJob.objects.select_related("video").filter(pk=job_id).first()
     if job is None or job.status != TranscodeJob.Status.MERGING:
         return
+    TranscodeJob.objects.filter(pk=job_id).update(merge_started_at=timezone.now())
     try:
         with scratch(f"merge{job_id}") as tmp:
             master_key = _merge(job=job, tmp=tmp)
