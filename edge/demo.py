@@ -19,7 +19,7 @@ MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
 def demo_edges_start(
-    *, control_url: str | None = None, cache_max_bytes: str = "512M", wait: float = 15.0,
+    *, control_url: str | None = None, cache_max_bytes: str = "512M", wait: float = 30.0,
     stdout=None, stderr=None,
 ) -> list[subprocess.Popen]:
     """Ensure the three demo nodes exist and start one runedge per node,
@@ -39,11 +39,15 @@ def demo_edges_start(
                                           stdout=stdout, stderr=stderr))
     deadline = time.monotonic() + wait
     for node, process in zip(nodes, processes):
-        while time.monotonic() < deadline and process.poll() is None:
+        while True:
             try:
                 with urllib.request.urlopen(node.base_url + "/healthz", timeout=1):
                     break
             except (urllib.error.URLError, OSError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    demo_edges_stop(processes)
+                    state = f"exited with code {process.returncode}" if process.poll() is not None else "did not answer"
+                    raise RuntimeError(f"The {node.name} edge {state}; see its output above.") from None
                 time.sleep(0.1)
     return processes
 

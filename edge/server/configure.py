@@ -32,7 +32,13 @@ def origin_from_spec(spec: str | None):
     options = settings.STORAGES["default"].get("OPTIONS", {})
     is_s3 = settings.STORAGES["default"]["BACKEND"].endswith("S3Storage")
     if not spec:
-        spec = "s3" if is_s3 else str(options.get("location") or settings.MEDIA_ROOT)
+        if not is_s3:
+            # This installation's own media folder: empty until the first
+            # upload, which is no reason for an edge to refuse to start.
+            media = Path(options.get("location") or settings.MEDIA_ROOT)
+            media.mkdir(parents=True, exist_ok=True)
+            return LocalOrigin(media)
+        spec = "s3"
     if spec.startswith(("http://", "https://")):
         return HttpOrigin(spec)
     if spec == "s3" or spec.startswith("s3://"):

@@ -28,8 +28,10 @@ ARTIFACTS = ROOT / "artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # Package scope: Playwright's sync API keeps an event loop running in this
+    # thread while it lives, which would break asyncio.run() in later tests.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
     from playwright.sync_api import sync_playwright
