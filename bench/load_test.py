@@ -419,8 +419,8 @@ def main() -> int:
             urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/v1/plans/", timeout=60).read()
         for node, port in zip(setup["nodes"], ports):
             proc = stack.start(f"edge-{node['name']}", [
-                PY, "manage.py", "runedge", "--port", str(port), "--node", str(node["id"]), "--secret",
-                node["secret"], "--name", node["name"], "--origin", stack.env["MEDIA_ROOT"],
+                PY, "manage.py", "runedge", "--port", str(port), "--node", str(node["id"]),
+                f"--secret={node['secret']}", "--name", node["name"], "--origin", stack.env["MEDIA_ROOT"],
                 "--cache-dir", str(stack.tmp / "edge-cache" / node["name"]), "--cache-max-bytes", "512M",
                 "--control-url", f"http://127.0.0.1:{web_port}", "--heartbeat-interval", "2"])
             wait_port(port, node["name"], proc)

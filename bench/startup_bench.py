@@ -156,8 +156,8 @@ def main() -> None:
                                f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     node = edge_node_for_dev(zone_code="virginia", host="127.0.0.1", port=edge_port)
-    edge = subprocess.Popen([sys.executable, "manage.py", "runedge", "--node", str(node.pk), "--secret",
-                             node.secret, "--name", node.name, "--port", str(edge_port),
+    edge = subprocess.Popen([sys.executable, "manage.py", "runedge", "--node", str(node.pk),
+                             f"--secret={node.secret}", "--name", node.name, "--port", str(edge_port),
                              "--control-url", base, "--heartbeat-interval", "1"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     load_before = os.getloadavg()

@@ -31,11 +31,13 @@ def demo_edges_start(
     for node in nodes:
         port = int(node.base_url.rsplit(":", 1)[1])
         command = [
-            sys.executable, str(MANAGE), "runedge", "--node", str(node.pk), "--secret", node.secret,
+            sys.executable, str(MANAGE), "runedge", "--node", str(node.pk),
             "--name", node.name, "--port", str(port), "--cache-max-bytes", cache_max_bytes,
             "--control-url", control_url or settings.EDGE_ORIGIN_URL,
         ]
-        processes.append(subprocess.Popen(command, cwd=settings.BASE_DIR, env={**os.environ},
+        # The secret goes in the environment, not argv, which every local user can read in ps.
+        env = {**os.environ, "EDGE_NODE_SECRET": node.secret}
+        processes.append(subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
                                           stdout=stdout, stderr=stderr))
     deadline = time.monotonic() + wait
     for node, process in zip(nodes, processes):

@@ -22,7 +22,8 @@ pathway_name_validator = RegexValidator(
 
 
 def node_secret_generate() -> str:
-    return secrets.token_urlsafe(32)
+    # Hex: safe in a header, an env var or a command line (never starts with "-").
+    return secrets.token_hex(32)
 
 
 class Zone(models.Model):

@@ -78,7 +78,7 @@ def edge_start(live, isolated_storage, tmp_path, zone: str) -> EdgeNode:
     log = (tmp_path / f"edge-{zone}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runedge", "--port", str(port), "--node", str(node.pk),
-         "--secret", node.secret, "--name", node.name, "--origin", origin,
+         f"--secret={node.secret}", "--name", node.name, "--origin", origin,
          "--cache-dir", str(tmp_path / f"edge-cache-{zone}"), "--cache-max-bytes", "256M",
          "--control-url", live.url, "--heartbeat-interval", "1"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,

@@ -110,7 +110,7 @@ def test_nginx_gzips_playlists_and_the_agent_reports(nginx_edge, live_server):
     node: EdgeNode = edge["node"]
     prefix: Path = edge["prefix"]
     wait_until(lambda: (prefix / "logs" / "access.log").stat().st_size > 0, what="the access log")
-    call_command("edge_agent", "--node", str(node.pk), "--secret", node.secret, "--control-url", live_server.url,
+    call_command("edge_agent", "--node", str(node.pk), f"--secret={node.secret}", "--control-url", live_server.url,
                  "--stub-status", f"{edge['base']}/_edge/stub_status", "--access-log",
                  str(prefix / "logs" / "access.log"), "--cache-dir", str(prefix / "cache"),
                  "--cache-max-bytes", "64M", "--once")

@@ -34,7 +34,7 @@ def test_runedge_serves_and_heartbeats(live_server, tmp_path, settings):
     env = {**os.environ, "EDGE_SIGNING_KEYS": KEYS_RAW, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runedge", "--port", str(port), "--node", str(node.pk),
-         "--secret", node.secret, "--name", node.name, "--origin", str(tmp_path / "media"),
+         f"--secret={node.secret}", "--name", node.name, "--origin", str(tmp_path / "media"),
          "--cache-dir", str(tmp_path / "cache"), "--cache-max-bytes", "8M",
          "--control-url", live_server.url, "--heartbeat-interval", "0.3"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
