@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -117,8 +118,12 @@ def _run_json(args: Sequence[str], *, timeout: float) -> dict:
     except subprocess.TimeoutExpired as exc:
         raise MediaError("Reading the file took too long; it may be damaged.", detail=str(exc)) from exc
     if proc.returncode != 0:
-        raise MediaError(_explain(proc.stderr.decode(errors="replace")), detail=proc.stderr.decode(errors="replace"))
+        stderr = proc.stderr.decode(errors="replace")
+        raise MediaError(_explain(stderr), detail=URL_RE.sub("<source>", stderr))
     return json.loads(proc.stdout or b"{}")
+
+
+URL_RE = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -148,25 +153,38 @@ def _explain(stderr: str) -> str:
     if "end of file" in text or "truncat" in text or "partial file" in text:
         return "The file is truncated or damaged."
     last = [line for line in stderr.strip().splitlines() if line.strip()][-1:] or ["unknown error"]
-    return f"ffmpeg could not read the file: {last[0][:300]}"
+    # Never show a signed storage URL (or any URL) to the person reading the reason.
+    detail = URL_RE.sub("<source>", last[0])[:300]
+    return f"ffmpeg could not read the file: {detail}"
 
 
-def probe(source: MediaInput, *, count_packets: bool = True, timeout: float = 600) -> SourceInfo:
-    """Read what a source is, and refuse what we cannot or should not encode."""
+def source_precheck(*, head: bytes, size: int) -> None:
+    """Refuse, before ffmpeg runs, what its first bytes already give away."""
+    if size == 0:
+        raise MediaError("The uploaded file is empty (0 bytes).")
+    head = head.lstrip(b"\xef\xbb\xbf")
+    if head.startswith(b"#EXTM3U") or head.startswith(b"ffconcat") or head.startswith(b"file '"):
+        raise MediaError(
+            "The file is a playlist that points at other files or URLs; upload the video file itself."
+        )
+    if _looks_like_text(head):
+        raise MediaError("This is not a video file ffmpeg can read: it contains text.")
+
+
+def probe(source: MediaInput, *, head: bytes | None = None, size: int | None = None,
+          count_packets: bool = True, timeout: float = 600) -> SourceInfo:
+    """Read what a source is, and refuse what we cannot or should not encode.
+
+    A local source is pre-checked from its own first bytes; for a remote one
+    the caller passes ``head`` and ``size`` read from storage."""
     if not source.remote:
         path = Path(source.location)
         if not path.exists():
             raise MediaError("The source file is missing from storage.")
-        if path.stat().st_size == 0:
-            raise MediaError("The uploaded file is empty (0 bytes).")
         with path.open("rb") as fh:
-            head = fh.read(512).lstrip(b"\xef\xbb\xbf")
-        if head.startswith(b"#EXTM3U") or head.startswith(b"ffconcat") or head.startswith(b"file '"):
-            raise MediaError(
-                "The file is a playlist that points at other files or URLs; upload the video file itself."
-            )
-        if _looks_like_text(head):
-            raise MediaError("This is not a video file ffmpeg can read: it contains text.")
+            head, size = fh.read(512), path.stat().st_size
+    if head is not None and size is not None:
+        source_precheck(head=head, size=size)
     args = [ffprobe_bin(), "-v", "error", "-of", "json", "-show_format", "-show_streams"]
     if count_packets:
         args.append("-count_packets")
@@ -284,7 +302,7 @@ def run(args: Sequence[str], *, on_frames: ProgressCallback | None = None,
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     if code != 0:
-        raise MediaError(_explain(stderr), detail=stderr[-4000:], retryable=False)
+        raise MediaError(_explain(stderr), detail=URL_RE.sub("<source>", stderr)[-4000:], retryable=False)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,13 @@ def source_input(video: Video) -> MediaInput:
         return MediaInput(location=default_storage.url(video.source.name), remote=True)
 
 
+def head(key: str, length: int = 512) -> tuple[bytes, int]:
+    """The first bytes and the size of a stored object (ranged read on S3)."""
+    size = default_storage.size(key)
+    with default_storage.open(key, "rb") as fh:
+        return (fh.read(length) if size else b""), size
+
+
 def put(key: str, path: Path) -> str:
     """Store a local file under exactly ``key``, replacing what was there."""
     if default_storage.exists(key):

@@ -59,7 +59,14 @@ def job_prepare(*, job_id: int) -> None:
         job.save(update_fields=["status", "started_at"])
     video = job.video
     try:
-        info = ffmpeg.probe(storage.source_input(video))
+        source = storage.source_input(video)
+        first, size = (None, None)
+        if source.remote:
+            try:
+                first, size = storage.head(video.source.name)
+            except FileNotFoundError:
+                raise ffmpeg.MediaError("The source file is missing from storage.") from None
+        info = ffmpeg.probe(source, head=first, size=size)
     except ffmpeg.MediaError as exc:
         if exc.retryable:
             raise
