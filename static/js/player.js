@@ -88,7 +88,8 @@
         // both caps are the server's setting, so it really bounds the buffer.
         maxBufferLength: Math.min(config.maxBuffer || 60, 30),
         maxMaxBufferLength: config.maxBuffer || 60,
-        enableWorker: true,
+        // fMP4 needs no transmuxing: a worker would only add its start-up to the first frame.
+        enableWorker: false,
         lowLatencyMode: false,
       });
       state.hls = hls;
