@@ -23,9 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Video
 from edge.locate import client_ip
-from edge.selectors import pathways_for_ids
 from edge.signing import TokenError, token_check
-from edge.steering import pathway_url
 from streaming.api.errors import error_body
 from streaming.errors import ApplicationError
 
@@ -172,10 +170,10 @@ def watch(request: HttpRequest, public_id) -> HttpResponse:
         return render(request, "streaming/cannot_play.html",
                       {"reason": exc.message, "code": exc.code, "title": video.title}, status=status)
     token = services.session_token(session=session)
-    first = pathways_for_ids(pathway_ids=session.pathways[:1])[0]
+    first = services.session_pathways(session=session)[0]
 
     def asset(rest: str) -> str:
-        return pathway_url(pathway=first, token=token, video_public_id=video.public_id, rest=rest)
+        return services.session_asset_url(session=session, token=token, rest=rest, pathway=first)
 
     config = {
         "session": str(session.pk),

@@ -10,8 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.models import Video
 from edge.locate import client_ip
-from edge.selectors import pathways_for_ids
-from edge.steering import pathway_url, steering_uri_build
+from edge.steering import steering_uri_build
 from streaming import selectors, services
 from streaming.models import PlaybackSession
 from streaming.services.playback import QOE_FIELDS
@@ -52,12 +51,11 @@ class SessionSerializer(serializers.Serializer):
 
 def session_payload(request, session: PlaybackSession) -> dict:
     token = services.session_token(session=session)
-    by_id = {p.id: p for p in pathways_for_ids(pathway_ids=session.pathways)}
-    pathways = [by_id[p] for p in session.pathways if p in by_id]
+    pathways = services.session_pathways(session=session)
     first = pathways[0]
 
     def asset(rest: str) -> str:
-        return pathway_url(pathway=first, token=token, video_public_id=session.video.public_id, rest=rest)
+        return services.session_asset_url(session=session, token=token, rest=rest, pathway=first)
 
     def pathway(p) -> dict:
         return {"id": p.id, "base_url": p.base_url, "zone_code": p.zone_code, "zone_name": p.zone_name}

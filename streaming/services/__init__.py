@@ -19,6 +19,8 @@ from .playback import (  # noqa: F401
     qoe_record,
     resume_position,
     screens_in_use,
+    session_asset_url,
+    session_pathways,
     session_token,
     subscription_active,
 )

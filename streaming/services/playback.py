@@ -15,7 +15,7 @@ from catalog.models import Video
 from catalog.selectors import titles_visible
 from edge import selectors as edge_selectors
 from edge.signing import token_issue, video_path_prefix
-from edge.steering import Media, Variant, master_playlist_render, steering_uri_build
+from edge.steering import Media, Variant, master_playlist_render, pathway_url, steering_uri_build
 from streaming.errors import ApplicationError
 from transcoding.hls import start_variant_first
 from transcoding.selectors import renditions_playable
@@ -100,6 +100,19 @@ def session_token(*, session: PlaybackSession) -> str:
     )
 
 
+def session_pathways(*, session: PlaybackSession) -> list[edge_selectors.Pathway]:
+    """The session's pathways in the order it was given them (nodes removed
+    since are skipped); the origin when none is left."""
+    return edge_selectors.pathways_for_ids(pathway_ids=session.pathways) or [edge_selectors.origin_pathway()]
+
+
+def session_asset_url(*, session: PlaybackSession, token: str, rest: str,
+                      pathway: edge_selectors.Pathway | None = None) -> str:
+    """A file of the session's ladder (poster, thumbnails) on its first pathway."""
+    pathway = pathway or session_pathways(session=session)[0]
+    return pathway_url(pathway=pathway, token=token, video_public_id=session.video.public_id, rest=rest)
+
+
 def master_url(*, session: PlaybackSession, token: str | None = None) -> str:
     return reverse("playback-master", args=[token or session_token(session=session)])
 
@@ -130,8 +143,7 @@ def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     media = [Media(type="AUDIO", group_id="aud", name="Main", uri="audio/index.m3u8", stable_id="audio",
                    language="und", channels="2")] if audio else []
-    by_id = {p.id: p for p in edge_selectors.pathways_for_ids(pathway_ids=session.pathways)}
-    pathways = [by_id[p] for p in session.pathways if p in by_id] or [edge_selectors.origin_pathway()]
+    pathways = session_pathways(session=session)
     text = master_playlist_render(
         variants=variants, pathways=pathways, media=media, video_public_id=session.video.public_id,
         steering_uri=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),

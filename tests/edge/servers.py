@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -13,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tests.conftest import free_port
+from tests.fixtures.broker import wait_for
 
 FETCHES: web.AppKey[Counter] = web.AppKey("fetches", Counter)
 
@@ -96,10 +96,5 @@ def http_get_or_none(url: str, headers: dict | None = None):
 
 
 def wait_until(predicate, *, timeout: float = 15.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    """The suite's wait_for, with the shorter timeout edge tests want."""
+    return wait_for(predicate, timeout=timeout, what=what)
