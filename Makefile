@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# DEBUG is off unless asked for (a deployment that forgets it never runs on the
+# development keys); the demo and the tests run the development configuration.
+export DJANGO_DEBUG ?= 1
 # Debian packages the project needs, and the programs that prove them:
 # ffmpeg to run; the tests also drive Debian's Chromium (never a downloaded one).
 SYSTEM_PACKAGES ?= ffmpeg

@@ -41,7 +41,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,9 +183,9 @@ import json
 from django.contrib.auth import get_user_model
 from edge.models import Zone
 from edge.services import edge_node_create, zone_create
-from streaming.models import Plan
-from streaming.plans import plans_ensure
-from streaming.services import account_create
+from streaming.subscribers.models import Plan
+from streaming.subscribers.plans import plans_ensure
+from streaming.subscribers.services import account_create
 plans_ensure(Plan)
 premium = Plan.objects.get(slug="premium")
 zone = Zone.objects.filter(code="virginia").first() or zone_create(
@@ -206,7 +205,7 @@ print("SETUP" + json.dumps({"nodes": nodes, "screens": premium.screens}))
 FINAL = """
 import json
 from edge.models import EdgeNode
-from streaming.models import PlaybackSession
+from streaming.subscribers.models import PlaybackSession
 print("FINAL" + json.dumps({
     "nodes": [{"name": n.name, "hit_ratio": n.hit_ratio, "cache_bytes": n.cache_bytes,
                "health": n.health(), "active": n.active_connections} for n in EdgeNode.objects.order_by("name")],

@@ -73,9 +73,9 @@ def setup(var_dir: Path, seconds: int, height: int, server_url: str):
     from django.core.management import call_command
 
     from catalog.services import title_create, video_create
-    from streaming.models import Plan
-    from streaming.plans import plans_ensure
-    from streaming.services import account_create
+    from streaming.subscribers.models import Plan
+    from streaming.subscribers.plans import plans_ensure
+    from streaming.subscribers.services import account_create
     from transcoding import ffmpeg
     from transcoding.management.commands.transcode import job_watch
 

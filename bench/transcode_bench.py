@@ -334,7 +334,6 @@ def child_ours(spec: dict) -> dict:
 
     from catalog.models import Video
     from catalog.services import title_create, video_create
-    from transcoding import storage
     from transcoding.models import Chunk, TranscodeJob
     from transcoding.services import job_start, profile_default
 
@@ -381,7 +380,7 @@ def child_ours(spec: dict) -> dict:
          "start_s": secs(first_start, c.started_at), "encode_s": secs(c.started_at, c.finished_at)}
         for c in chunks
     ]
-    media = Path(settings.MEDIA_ROOT) / storage.hls_prefix(video)
+    media = Path(settings.MEDIA_ROOT) / video.ladder_prefix
     broker.stop_worker()
     return {
         **meter.as_dict(), "phases": phases, "chunks": per_chunk,

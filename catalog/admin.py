@@ -1,29 +1,51 @@
 """Staff manage the catalog and upload sources here. Every write goes
-through catalog.services, as the API's does."""
+through catalog.services, as the API's do. (The transcoding app extends the
+Video page with its jobs' progress: see transcoding/admin.py.)"""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.utils.html import format_html
 
-from streaming.errors import ApplicationError
+from streaming.core.errors import ApplicationError
+from streaming.core.validators import countries_parse
 
 from . import services
 from .models import Episode, Genre, Season, Title, Video
 
 
+class ServiceDeleteMixin:
+    """Deletes through the admin's ``service_delete``, one object at a time
+    (so a service can clean up whatever a row owns)."""
+
+    def service_delete(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.service_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.service_delete(obj)
+
+
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
+class GenreAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "position", "title_count"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
+    def service_delete(self, obj: Genre) -> None:
+        services.genre_delete(genre=obj)
+
     @admin.display(description="titles")
     def title_count(self, obj: Genre) -> int:
         return obj.titles.count()
+
+    def save_model(self, request, obj, form, change):
+        services.genre_save(genre=obj)
 
 
 class TitleForm(forms.ModelForm):
@@ -43,7 +65,7 @@ class TitleForm(forms.ModelForm):
 
     def clean_countries(self) -> list[str]:
         try:
-            return services.countries_parse(self.cleaned_data.get("countries", ""))
+            return countries_parse(self.cleaned_data.get("countries", ""))
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message) from exc
 
@@ -68,8 +90,17 @@ class VideoInline(admin.TabularInline):
         return False
 
 
+def formset_save(formset, *, save, delete) -> None:
+    """Save an inline formset's rows through services instead of the ORM."""
+    instances = formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        delete(obj)
+    for obj in instances:
+        save(obj)
+
+
 @admin.register(Title)
-class TitleAdmin(admin.ModelAdmin):
+class TitleAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     form = TitleForm
     list_display = ["name", "kind", "year", "maturity_rating", "published", "where", "video_status"]
     list_filter = ["kind", "published", "maturity_rating", "genres"]
@@ -77,6 +108,9 @@ class TitleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["genres"]
     inlines = [SeasonInline, VideoInline]
+
+    def service_delete(self, obj: Title) -> None:
+        services.title_delete(title=obj)
 
     @admin.display(description="available in")
     def where(self, obj: Title) -> str:
@@ -88,8 +122,28 @@ class TitleAdmin(admin.ModelAdmin):
         return video.get_status_display() if video else "—"
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.title_set_countries(title=obj, countries=form.cleaned_data["countries"])
+        data = {name: form.cleaned_data[name] for name in services.TITLE_FIELDS if name in form.cleaned_data}
+        extra = {"genres": form.cleaned_data.get("genres", []), "countries": form.cleaned_data["countries"]}
+        if change:
+            services.title_update(title=obj, **data, **extra)
+        else:
+            title = services.title_create(**data, **extra)
+            obj.__dict__.update(title.__dict__)  # the admin goes on with `obj` (messages, redirect)
+
+    def save_related(self, request, form, formsets, change):
+        # Genres and countries were saved by the service; inlines go through services too.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Season:
+            formset_save(
+                formset,
+                save=lambda s: services.season_save(title=form.instance, number=s.number, name=s.name, season=s),
+                delete=lambda s: services.season_delete(season=s),
+            )
+        else:
+            formset.save(commit=False)  # read-only rows (videos): nothing to write
 
 
 class EpisodeInline(admin.TabularInline):
@@ -98,19 +152,33 @@ class EpisodeInline(admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "title", "number"]
     list_filter = ["title"]
     inlines = [EpisodeInline]
 
+    def service_delete(self, obj: Season) -> None:
+        services.season_delete(season=obj)
 
-class VideoAddForm(forms.ModelForm):
+    def save_model(self, request, obj, form, change):
+        season = services.season_save(title=obj.title, number=obj.number, name=obj.name,
+                                      season=obj if change else None)
+        obj.__dict__.update(season.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            formset_save(
+                formset,
+                save=lambda e: services.episode_save(season=form.instance, number=e.number, name=e.name,
+                                                     synopsis=e.synopsis, episode=e),
+                delete=lambda e: services.episode_delete(episode=e),
+            )
+
+
+class VideoChangeForm(forms.ModelForm):
     class Meta:
         model = Video
-        fields = ["title", "episode", "source"]
-        help_texts = {
-            "source": "The master file (MP4, MOV, MKV...). Large files are streamed to storage, never held in memory.",
-        }
+        fields = ["title", "episode"]
 
     def clean(self):
         data = super().clean()
@@ -118,6 +186,15 @@ class VideoAddForm(forms.ModelForm):
         if episode and title and episode.season.title_id != title.pk:
             self.add_error("episode", "That episode belongs to another title.")
         return data
+
+
+class VideoAddForm(VideoChangeForm):
+    class Meta:
+        model = Video
+        fields = ["title", "episode", "source"]
+        help_texts = {
+            "source": "The master file (MP4, MOV, MKV...). Large files are streamed to storage, never held in memory.",
+        }
 
 
 def status_badge(video: Video) -> str:
@@ -130,19 +207,21 @@ def status_badge(video: Video) -> str:
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status_display", "transcode", "size", "duration", "resolution", "created_at"]
+class VideoAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+    list_display = ["__str__", "status_display", "size", "duration", "resolution", "created_at"]
     list_filter = ["status"]
     search_fields = ["title__name", "source_name"]
     readonly_fields = [
         "public_id", "source", "source_name", "size", "source_sha256", "duration",
-        "width", "height", "status", "transcode", "error", "created_at", "updated_at",
+        "width", "height", "status", "error", "created_at", "updated_at",
     ]
     autocomplete_fields = ["title"]
 
+    def service_delete(self, obj: Video) -> None:
+        services.video_delete(video=obj)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = VideoAddForm
+        kwargs["form"] = VideoAddForm if obj is None else VideoChangeForm
         return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -157,19 +236,6 @@ class VideoAdmin(admin.ModelAdmin):
     def status_display(self, obj: Video) -> str:
         return status_badge(obj)
 
-    @admin.display(description="transcode")
-    def transcode(self, obj: Video) -> str:
-        from transcoding.admin import progress_bar
-
-        job = obj.jobs.order_by("-created_at").first()
-        if job is None:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:transcoding_transcodejob_change", args=[job.pk]),
-            progress_bar(job.progress, job.status),
-        )
-
     @admin.display(description="size", ordering="source_size")
     def size(self, obj: Video) -> str:
         return filesizeformat(obj.source_size) if obj.source_size is not None else "measuring…"
@@ -180,7 +246,8 @@ class VideoAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            services.video_update(video=obj, title=form.cleaned_data["title"],
+                                  episode=form.cleaned_data.get("episode"))
             return
         video = services.video_create(
             title=form.cleaned_data["title"],

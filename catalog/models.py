@@ -1,16 +1,27 @@
 """What can be watched: titles, their seasons and episodes, genres, where
-each title is available, and the playable Video asset behind a film or an
-episode."""
+each title is available, the playable Video asset behind a film or an
+episode, and source uploads on their way to becoming a Video."""
 from __future__ import annotations
 
 import posixpath
 import uuid
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import get_valid_filename
 
-country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 country code, e.g. IN.")
+from streaming.core.validators import country_code_validator
+
+# Where a video's ladder (playlists, manifests, segments, artwork) lives in
+# storage: ``hls/<public id>/...``. Edges and the origin path serve keys under
+# it at ``<base>/t/<token>/hls/<public id>/...``; this is the one place it is spelled.
+LADDER_ROOT = "hls"
+
+
+def ladder_prefix(public_id: object) -> str:
+    """The storage prefix of one video's ladder, without a trailing slash."""
+    return f"{LADDER_ROOT}/{public_id}"
 
 
 class Genre(models.Model):
@@ -112,11 +123,16 @@ class Episode(models.Model):
         return f"{self.season}E{self.number:02d} {self.name}"
 
 
-def video_source_upload_to(instance: "Video", filename: str) -> str:
-    # One folder per video keyed by its public id: two uploads of "film.mp4"
-    # never collide, and a source is never overwritten by another video's.
+def source_key(public_id: object, filename: str) -> str:
+    """Where a video's source is stored: one folder per video keyed by its
+    public id, so two uploads of "film.mp4" never collide and a source is
+    never overwritten by another video's."""
     name = get_valid_filename(posixpath.basename(filename)) or "source"
-    return f"sources/{instance.public_id}/{name}"
+    return f"sources/{public_id}/{name}"
+
+
+def video_source_upload_to(instance: "Video", filename: str) -> str:
+    return source_key(instance.public_id, filename)
 
 
 class Video(models.Model):
@@ -151,3 +167,43 @@ class Video(models.Model):
     def __str__(self) -> str:
         target = self.episode or self.title
         return f"{target} ({self.source_name or self.source.name})"
+
+    @property
+    def ladder_prefix(self) -> str:
+        return ladder_prefix(self.public_id)
+
+
+class SourceUpload(models.Model):
+    """A source file on its way into storage, before it becomes a Video.
+
+    ``s3``: the bytes go straight from the client to the bucket with
+    presigned multipart URLs; ``chunked``: the client sends chunks at byte
+    offsets to a temporary file here, and can resume after an interruption."""
+
+    class Mode(models.TextChoices):
+        S3 = "s3_multipart", "S3 presigned multipart"
+        CHUNKED = "chunked", "Resumable chunks"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Receiving"
+        COMPLETE = "complete", "Complete"
+        ABORTED = "aborted", "Aborted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    video_public_id = models.UUIDField(default=uuid.uuid4, unique=True, help_text="The Video it becomes.")
+    mode = models.CharField(max_length=14, choices=Mode.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    part_size = models.BigIntegerField(default=0)
+    key = models.CharField(max_length=500, help_text="Storage name: sources/<video public id>/<file>.")
+    s3_upload_id = models.CharField(max_length=300, blank=True)
+    video = models.ForeignKey(Video, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -54,10 +54,23 @@ def title_get_visible(*, slug: str, country: str, staff: bool = False, kids: boo
     )
 
 
-def title_search(*, query: str, country: str, staff: bool = False, kids: bool = False) -> QuerySet[Title]:
+def title_list(*, country: str, staff: bool = False, kids: bool = False, query: str = "",
+               genre: str = "", kind: str = "") -> QuerySet[Title]:
+    """Titles a viewer may see, narrowed by a search ``query`` (names,
+    synopses, genres), a genre slug and a kind. The search page and the
+    API's title list both render this."""
+    qs = titles_visible(country=country, staff=staff, kids=kids)
     query = query.strip()
-    if not query:
-        return Title.objects.none()
-    return titles_visible(country=country, staff=staff, kids=kids).filter(
-        Q(name__icontains=query) | Q(synopsis__icontains=query) | Q(genres__name__icontains=query)
-    ).distinct()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(synopsis__icontains=query) | Q(genres__name__icontains=query))
+    if genre:
+        qs = qs.filter(genres__slug=genre)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.distinct() if query or genre else qs
+
+
+def video_is_playable(*, video: Video) -> bool:
+    """Can playback start? The one rule pages, the API and playback share:
+    the transcode marked it ready (its ladder for every client is merged)."""
+    return video.status == Video.Status.READY

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from . import services
+from .services import videos as services
 
 
 @dramatiq.actor(queue_name="default", max_retries=3, min_backoff=1000)

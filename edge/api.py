@@ -10,8 +10,8 @@ from rest_framework.response import Response
 
 from edge import heartbeat
 from edge.services import EdgeError, edge_heartbeat_record
-from streaming.api.common import ApiView
-from streaming.api.errors import error_body, error_responses
+from streaming.core.api.base import ApiView
+from streaming.core.api.errors import error_body, error_responses
 
 
 class HeartbeatReportSerializer(serializers.Serializer):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from catalog.services import country_code_is_valid
 from edge.geo import country_coordinates
 from edge.selectors import client_network_match
+from streaming.core.validators import country_code_is_valid
 
 
 def client_ip(request: HttpRequest) -> str | None:

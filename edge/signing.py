@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from catalog.models import ladder_prefix
+
 TOKEN_VERSION = "v1"
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _RUNG_RE = re.compile(r"^v(\d{2,5})$")
@@ -212,5 +214,5 @@ def token_check(*, token: str, now: int | None = None, keys: dict[str, str] | No
 
 
 def video_path_prefix(video_public_id: object) -> str:
-    """The storage prefix of one video's HLS ladder (the transcoding contract)."""
-    return f"hls/{video_public_id}/"
+    """The storage prefix a session's token covers: one video's ladder."""
+    return ladder_prefix(video_public_id) + "/"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from catalog.models import LADDER_ROOT
 from edge import views
 
 app_name = "edge"
@@ -8,5 +9,5 @@ urlpatterns = [
     path("api/heartbeat", views.heartbeat_receive, name="heartbeat"),
     path("api/pathways", views.pathways, name="pathways"),
     path("steering/<str:token>/", views.steering, name="steering"),
-    path("origin/t/<str:token>/hls/<path:rest>", views.origin, name="origin"),
+    path(f"origin/t/<str:token>/{LADDER_ROOT}/<path:rest>", views.origin, name="origin"),
 ]

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalog.models import LADDER_ROOT
 from edge import heartbeat
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response
@@ -66,7 +67,7 @@ def steering(request: HttpRequest, token: str) -> HttpResponse:
 def origin(request: HttpRequest, token: str, rest: str) -> HttpResponse:
     """The origin pathway: same URL layout and token check as an edge; only
     keys under ``hls/`` are reachable (never sources)."""
-    key = f"hls/{rest}"
+    key = f"{LADDER_ROOT}/{rest}"
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
         response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"

@@ -1,10 +1,12 @@
 """The one settings module.
 
 Every value is read from the environment, with embedded defaults so that a
-fresh clone runs with nothing set: SQLite, an in-process Dramatiq broker,
-local file storage and a local-memory cache. Production sets the variables
-listed in README.md (``DJANGO_DEBUG=0`` switches on the secure defaults that
-``manage.py check --deploy`` asks for).
+fresh clone runs with nothing but ``DJANGO_DEBUG=1`` set (``make run`` and
+the tests set it): SQLite, an in-process Dramatiq broker, local file storage
+and a local-memory cache. DEBUG is off unless asked for, so a deployment that
+forgets it never runs on the public development keys: with DEBUG off,
+``DJANGO_SECRET_KEY`` and ``EDGE_SIGNING_KEYS`` must be set or nothing starts.
+Production sets the variables listed in README.md.
 """
 from __future__ import annotations
 
@@ -30,14 +32,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # Only ever used with DEBUG on, on a developer's machine.
-    SECRET_KEY = "dev-insecure-key-only-for-DEBUG-" + "x" * 32
+# Only ever used with DEBUG on, on a developer's machine.
+DEV_SECRET_KEY = "dev-insecure-key-only-for-DEBUG-" + "x" * 32
+DEV_EDGE_SIGNING_KEYS = "dev:dev-insecure-edge-signing-key-only-for-DEBUG"
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG else "")
+# The edge signing keys (see the Edge section); read here so that both are checked at once.
+EDGE_SIGNING_KEYS_RAW = os.environ.get("EDGE_SIGNING_KEYS", "") or (DEV_EDGE_SIGNING_KEYS if DEBUG else "")
+_missing = [name for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("EDGE_SIGNING_KEYS", EDGE_SIGNING_KEYS_RAW))
+            if not value]
+if _missing:
+    raise ImproperlyConfigured(
+        f"{' and '.join(_missing)} must be set when DJANGO_DEBUG is off (it is off unless set to 1). "
+        "Generate secrets, e.g. with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+        "EDGE_SIGNING_KEYS looks like 'k1:<secret>'. For a development machine, set DJANGO_DEBUG=1."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -56,11 +67,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_dramatiq",
-    "streaming",
+    # The app graph is a ladder, bottom first: the foundation, the catalog,
+    # transcoding and edge side by side, the subscriber side (.importlinter).
+    "streaming.core",
     "catalog",
     "transcoding",
     "edge",
-    "streaming.api",
+    "streaming.subscribers",
 ]
 
 MIDDLEWARE = [
@@ -220,7 +233,7 @@ elif _broker_scheme in {"amqp", "amqps"}:
     }
 elif not DRAMATIQ_BROKER_URL:
     DRAMATIQ_BROKER = {
-        "BROKER": "streaming.broker.EmbeddedBroker",
+        "BROKER": "streaming.core.broker.EmbeddedBroker",
         "OPTIONS": {},
         "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
@@ -247,13 +260,6 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-}
 
 # --- Security (production) -----------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -287,10 +293,9 @@ GEO_COUNTRY_HEADER = os.environ.get("GEO_COUNTRY_HEADER", "")
 # EDGE_SIGNING_KEYS="k2:new-secret,k1:old-secret": the first key signs, all
 # verify, so a key rotates by prepending a new one and dropping the old one
 # once every token it signed has expired.
-EDGE_SIGNING_KEYS_RAW = os.environ.get("EDGE_SIGNING_KEYS", "")
-if not EDGE_SIGNING_KEYS_RAW and DEBUG:
-    # Only ever used with DEBUG on; production must set its own keys.
-    EDGE_SIGNING_KEYS_RAW = "dev:dev-insecure-edge-signing-key-only-for-DEBUG"
+# (EDGE_SIGNING_KEYS_RAW is read at the top, with the secret key.)
+# A playback token expires at the earlier of its session's end and this many
+# seconds after it was issued.
 EDGE_TOKEN_TTL = int(os.environ.get("EDGE_TOKEN_TTL", "21600"))  # 6 h
 EDGE_HEARTBEAT_TTL = int(os.environ.get("EDGE_HEARTBEAT_TTL", "30"))
 EDGE_HEARTBEAT_INTERVAL = float(os.environ.get("EDGE_HEARTBEAT_INTERVAL", "5"))
@@ -325,9 +330,11 @@ TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)
 
 # --- Subscribers ------------------------------------------------------------------
 # Where a payment provider plugs in (see streaming/billing.py).
-BILLING_PROVIDER = os.environ.get("BILLING_PROVIDER", "streaming.billing.NoPaymentProvider")
+BILLING_PROVIDER = os.environ.get("BILLING_PROVIDER", "streaming.subscribers.billing.NoPaymentProvider")
 # A playback session holds a screen while its last heartbeat is this recent.
 PLAYBACK_SESSION_TTL = int(os.environ.get("PLAYBACK_SESSION_TTL", "90"))
+# A playback session (and every token issued for it) ends this long after it began.
+PLAYBACK_SESSION_LIFETIME = int(os.environ.get("PLAYBACK_SESSION_LIFETIME", str(8 * 3600)))
 PLAYBACK_HEARTBEAT_INTERVAL = int(os.environ.get("PLAYBACK_HEARTBEAT_INTERVAL", "10"))
 # Seconds of video the web player buffers ahead (smaller: less memory, less waste).
 PLAYER_MAX_BUFFER_SECONDS = int(os.environ.get("PLAYER_MAX_BUFFER_SECONDS", "60"))
@@ -348,8 +355,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Streaming <no-reply@l
 # /api/v1/ for mobile apps (streaming/api/): bearer tokens, one error format,
 # throttles, CORS, and the OpenAPI schema with offline docs.
 REST_FRAMEWORK = {
-    **REST_FRAMEWORK,
-    "EXCEPTION_HANDLER": "streaming.api.errors.api_exception_handler",
+    # Views name their own authentication (bearer tokens, streaming.core.api.base.ApiView);
+    # the default covers DRF pages that do not (the schema views allow anyone).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "streaming.core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -378,7 +388,7 @@ CORS_EXPOSE_HEADERS = ("Upload-Offset", "Upload-Length", "Retry-After")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Streaming API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": (Path(__file__).resolve().parent / "api" / "schema_description.md").read_text(),
+    "DESCRIPTION": (Path(__file__).resolve().parent / "core" / "api" / "schema_description.md").read_text(),
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -395,7 +405,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VideoStatusEnum": "catalog.models.Video.Status",
         "JobStatusEnum": "transcoding.models.TranscodeJob.Status",
-        "UploadStatusEnum": "streaming.api.models.SourceUpload.Status",
+        "UploadStatusEnum": "catalog.models.SourceUpload.Status",
         "SubscriptionStatusEnum": ["active", "pending", "cancelled"],
     },
 }

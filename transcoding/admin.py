@@ -1,13 +1,17 @@
-"""Ladder profiles, and jobs with their progress, chunks and a Retry action.
-Every write goes through transcoding.services."""
+"""Ladder profiles, and jobs with their progress, chunks and a Retry action;
+and the catalog's Video page, extended with its transcode's progress.
+Every write goes through transcoding.services (or catalog.services)."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
-from streaming.errors import ApplicationError
+from catalog.admin import VideoAdmin
+from catalog.models import Video
+from streaming.core.errors import ApplicationError
 
-from . import services
+from . import selectors, services
 from .models import Chunk, EncodingProfile, ProfileRung, Rendition, TranscodeJob
 
 
@@ -107,3 +111,26 @@ class TranscodeJobAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{job}: {exc.message}", level=messages.WARNING)
             else:
                 self.message_user(request, f"{job}: {verb}.", level=messages.SUCCESS)
+
+
+class VideoTranscodeAdmin(VideoAdmin):
+    """The catalog's Video page with a column and a field showing the
+    latest transcode's progress (the catalog itself knows nothing of jobs)."""
+
+    list_display = [*VideoAdmin.list_display[:2], "transcode", *VideoAdmin.list_display[2:]]
+    readonly_fields = [*VideoAdmin.readonly_fields, "transcode"]
+
+    @admin.display(description="transcode")
+    def transcode(self, obj: Video) -> str:
+        job = selectors.job_latest_for_video(video=obj)
+        if job is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:transcoding_transcodejob_change", args=[job.pk]),
+            progress_bar(job.progress, job.status),
+        )
+
+
+admin.site.unregister(Video)
+admin.site.register(Video, VideoTranscodeAdmin)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog.models import LADDER_ROOT
 from edge.media_types import MEDIA_TYPES
 
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
@@ -140,7 +141,7 @@ def _media_location(edge: NginxEdge, origin, *, suffix: str, gzip: str) -> str:
     origin_path = origin.path.rstrip("/")
     cors = "\n            ".join(_cors_lines(edge))
     tls = "proxy_ssl_server_name on;" if origin.scheme == "https" else ""
-    return f"""        location ~ "^/t/(?<edge_token>[A-Za-z0-9_.-]+)/(?<edge_key>hls/.+{suffix})$" {{
+    return f"""        location ~ "^/t/(?<edge_token>[A-Za-z0-9_.-]+)/(?<edge_key>{LADDER_ROOT}/.+{suffix})$" {{
 {gzip}
             {cors}
             add_header X-Edge-Node {edge.node_name} always;

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from catalog.models import LADDER_ROOT
 from edge.media_types import is_playlist, media_type_for
 from edge.server.cache import DiskCache
 from edge.server.origins import Origin, OriginError, OriginNotFound
@@ -130,7 +131,7 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
         return response
 
     async def serve(request: web.Request) -> web.StreamResponse:
-        key = "hls/" + request.match_info["rest"]
+        key = f"{LADDER_ROOT}/{request.match_info['rest']}"
         try:
             token_verify(token=request.match_info["token"], path=key, keys=config.signing_keys)
         except TokenError as exc:
@@ -197,8 +198,9 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
 
     app = web.Application(middlewares=[count_and_cors])
     app[STATS_KEY], app[CACHE_KEY] = stats, cache
-    app.router.add_get(r"/t/{token}/hls/{rest:.+}", serve)
-    app.router.add_route("OPTIONS", r"/t/{token}/hls/{rest:.+}", preflight)
+    route = "/t/{token}/" + LADDER_ROOT + "/{rest:.+}"
+    app.router.add_get(route, serve)
+    app.router.add_route("OPTIONS", route, preflight)
     app.router.add_get("/_edge/status", status)
     app.router.add_get("/healthz", healthz)
     app.on_response_prepare.append(count_bytes)

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from streaming.api.tokens import api_sign_in
+from streaming.subscribers.services import api_sign_in
 from tests.fixtures.accounts import make_subscriber
 
 PASSWORD = "a-Strong-pass-123"  # make_subscriber's

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from streaming.api.models import ApiSession
-from streaming.api.tokens import token_hash
+from streaming.core.models import ApiSession
+from streaming.core.tokens import token_hash
 from tests.fixtures.accounts import make_subscriber
 
 from .conftest import PASSWORD, assert_error

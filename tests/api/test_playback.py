@@ -5,7 +5,7 @@ from __future__ import annotations
 import m3u8
 import pytest
 
-from streaming.models import PlaybackSession, WatchProgress
+from streaming.subscribers.models import PlaybackSession, WatchProgress
 from tests.fixtures.accounts import make_subscriber
 
 from .conftest import assert_error, bearer

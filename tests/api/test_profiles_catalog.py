@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog.models import Title
 from catalog.services import genre_get_or_create, title_create
-from streaming.models import Profile
+from streaming.subscribers.models import Profile
 
 from .conftest import assert_error
 

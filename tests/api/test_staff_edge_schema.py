@@ -8,7 +8,6 @@ import pytest
 import yaml
 from django.core.files.base import ContentFile
 
-from catalog.models import Title
 from catalog.services import title_create, video_create
 from edge.heartbeat import HeartbeatReport, heartbeat_request_build
 from edge.services import edge_node_create, zone_create

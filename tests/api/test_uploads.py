@@ -13,12 +13,12 @@ import requests
 
 from catalog.models import Video
 from catalog.services import title_create
+from tests.fixtures.accounts import make_subscriber
 from tests.fixtures.broker import wait_for
 from tests.fixtures.media import make_clip
 from transcoding.models import TranscodeJob
 
 from .conftest import bearer
-from tests.fixtures.accounts import make_subscriber
 
 
 def staff_token() -> str:

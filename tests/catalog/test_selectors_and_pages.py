@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from catalog import selectors
 from catalog.demo_data import demo_catalog_load
-from catalog.services import countries_parse, genre_get_or_create, title_create
-from streaming.errors import ApplicationError
+from catalog.services import genre_get_or_create, title_create
+from streaming.core.errors import ApplicationError
+from streaming.core.validators import countries_parse
 
 pytestmark = pytest.mark.django_db
 

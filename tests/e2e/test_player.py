@@ -10,8 +10,8 @@ from pathlib import Path
 import m3u8
 import pytest
 
-from streaming.models import PlaybackSession, QoEReport
-from streaming.services import session_token
+from streaming.subscribers.models import PlaybackSession, QoEReport
+from streaming.subscribers.services import session_token
 from tests.fixtures.accounts import make_subscriber
 from tests.fixtures.broker import wait_for
 
@@ -133,7 +133,7 @@ def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge,
 
 
 def test_basic_plan_master_has_no_1080p_and_the_edge_refuses_it(live, edge, run_transcode, clips, client):
-    from streaming.services import playback_start
+    from streaming.subscribers.services import playback_start
 
     job = run_transcode(clips.hd)
     video = job.video

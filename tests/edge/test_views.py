@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 
 from edge.selectors import pathways_for
 from edge.signing import token_issue, video_path_prefix
-from edge.steering import Media, Variant, master_playlist_render, steering_uri_build
+from edge.steering import pathway_url, steering_uri_build
 from tests.edge.conftest import node_beat, node_make
+from transcoding.hls import Location, Media, Variant, master_playlist_render
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,10 @@ def test_master_playlist_lists_every_rung_per_pathway_with_its_token():
     pathways = pathways_for(country="IN", client_ip=None)
     tokens = {p.id: token_issue(session_id="s1", path_prefix=video_path_prefix(video)) + p.id[:0] for p in pathways}
     steering = steering_uri_build(token=tokens["origin"], pathway_ids=[p.id for p in pathways], country="IN")
-    text = master_playlist_render(variants=VARIANTS, pathways=pathways, steering_uri=steering,
-                                  token_for_pathway=lambda p: tokens[p.id], video_public_id=video, media=AUDIO)
+    locations = [Location(url=lambda rest, p=p: pathway_url(pathway=p, token=tokens[p.id], video_public_id=video,
+                                                            rest=rest), pathway_id=p.id, label=p.zone_name)
+                 for p in pathways]
+    text = master_playlist_render(variants=VARIANTS, locations=locations, steering_uri=steering, media=AUDIO)
     lines = text.splitlines()
     assert lines[0] == "#EXTM3U" and "#EXT-X-INDEPENDENT-SEGMENTS" in lines
     assert f'#EXT-X-CONTENT-STEERING:SERVER-URI="{steering}",PATHWAY-ID="mumbai-1"' in lines

@@ -14,7 +14,12 @@ from django.core.files import File
 from catalog.services import title_create, video_create
 from tests.fixtures.broker import wait_for
 from tests.transcoding.test_failures import (  # noqa: F401  (bait_server is a fixture)
-    CountingHandler, assert_failed_with, bait_server, truncated, truncated_index_at_end, write,
+    CountingHandler,
+    assert_failed_with,
+    bait_server,
+    truncated,
+    truncated_index_at_end,
+    write,
 )
 from tests.transcoding.test_pipeline import assert_package_is_correct
 from transcoding.models import Chunk, TranscodeJob

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from catalog.services import title_create, video_create
-from streaming.api.tokens import api_sign_in
+from streaming.subscribers.services import api_sign_in
 from tests.fixtures.accounts import make_subscriber, sign_in
 
 # Reachable without signing in, on purpose. Token- or HMAC-protected endpoints

@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from streaming.errors import ApplicationError
-from streaming.models import Plan, Profile, Subscription
-from streaming.services import profile_create
+from streaming.core.errors import ApplicationError
+from streaming.subscribers.models import Plan, Profile, Subscription
+from streaming.subscribers.services import profile_create
 from tests.fixtures.accounts import make_subscriber
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from streaming.services import worker_ping_send, worker_ping_wait
+from streaming.core.health import worker_ping_send, worker_ping_wait
 
 ROOT = Path(__file__).resolve().parents[2]
 

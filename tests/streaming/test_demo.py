@@ -7,7 +7,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from catalog.models import Title, Video
-from streaming.management.commands.demo import SAMPLE_TITLE
+from streaming.subscribers.management.commands.demo import SAMPLE_TITLE
 
 
 def test_demo_sets_up_accounts_catalog_and_a_playable_sample(worker, settings, django_user_model):

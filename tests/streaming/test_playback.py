@@ -11,10 +11,10 @@ from django.utils import timezone
 from catalog.models import Title
 from catalog.services import title_set_countries
 from edge.signing import token_verify
-from streaming.errors import ApplicationError
-from streaming.models import PlaybackSession, Plan, QoEReport, Subscription, WatchProgress
-from streaming.selectors import home_rows, qoe_by_edge
-from streaming.services import (
+from streaming.core.errors import ApplicationError
+from streaming.subscribers.models import Plan, PlaybackSession, QoEReport, Subscription, WatchProgress
+from streaming.subscribers.selectors import home_rows, qoe_by_edge
+from streaming.subscribers.services import (
     master_playlist,
     playback_heartbeat,
     playback_start,

@@ -239,7 +239,7 @@ def test_a_job_stuck_merging_can_be_retried_by_staff(worker, fast_profile, clips
 
 
 def test_only_failed_jobs_can_be_retried(run_transcode, clips):
-    from streaming.errors import ApplicationError
+    from streaming.core.errors import ApplicationError
 
     job = run_transcode(clips.silent)
     with pytest.raises(ApplicationError, match="Only failed, cancelled or stuck jobs"):

@@ -11,16 +11,15 @@ import m3u8
 import pytest
 from django.core.files.storage import default_storage
 
-from catalog.models import Video
+from catalog.models import Video, ladder_prefix
 from transcoding import ffmpeg
 from transcoding.hls import media_playlist_read
 from transcoding.models import Chunk, Rendition, TranscodeJob
-from transcoding.storage import hls_prefix
 
 
 def download_package(video: Video, dest: Path) -> Path:
     """Copy every stored object of the video's package to a local folder."""
-    prefix = hls_prefix(video)
+    prefix = ladder_prefix(video.public_id)
     stack = [""]
     while stack:
         rel = stack.pop()

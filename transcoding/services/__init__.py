@@ -5,8 +5,8 @@ from .jobs import (  # noqa: F401
     job_merge_if_ready,
     job_progress_update,
     job_retry,
-    jobs_reconcile,
     job_start,
+    jobs_reconcile,
     profile_default,
 )
 from .pipeline import chunk_process, job_merge, job_prepare  # noqa: F401

@@ -12,8 +12,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from catalog.models import Video
-from streaming.errors import ApplicationError
+from catalog.services import video_failed_mark, video_processing_mark
+from streaming.core.errors import ApplicationError
 
+from .. import tasks
 from ..ladder import APPLE_LADDER
 from ..models import Chunk, EncodingProfile, ProfileRung, TranscodeJob
 
@@ -43,15 +45,13 @@ def profile_default() -> EncodingProfile:
 
 def job_start(*, video: Video, profile: EncodingProfile | None = None) -> TranscodeJob:
     """Queue a new transcode of ``video``'s source."""
-    from .. import tasks
-
     profile = profile or profile_default()
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
         if TranscodeJob.objects.filter(video=video, status__in=TranscodeJob.ACTIVE).exists():
             raise ApplicationError("This video is already being transcoded.", code="job_active")
         job = TranscodeJob.objects.create(video=video, profile=profile)
-        Video.objects.filter(pk=video.pk).update(status=Video.Status.PROCESSING, error="")
+        video_processing_mark(video_id=video.pk)
         transaction.on_commit(lambda: tasks.job_prepare.send(job.pk))
     return job
 
@@ -65,13 +65,11 @@ def job_retry(*, job: TranscodeJob) -> TranscodeJob:
     keep their output. Also the way out for a job stuck "encoding" or
     "merging" after a broker lost its messages (e.g. Redis restarted
     without persistence): the missing messages are sent again."""
-    from .. import tasks
-
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job.pk)
         if job.status not in RETRYABLE:
             raise ApplicationError(f"Only failed, cancelled or stuck jobs can be retried; this one is {job.status}.")
-        Video.objects.filter(pk=job.video_id).update(status=Video.Status.PROCESSING, error="")
+        video_processing_mark(video_id=job.video_id)
         job.error = ""
         job.finished_at = None
         if job.status == TranscodeJob.Status.MERGING:
@@ -102,7 +100,7 @@ def job_cancel(*, job: TranscodeJob) -> TranscodeJob:
         job.error = "Cancelled by staff."
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
-        Video.objects.filter(pk=job.video_id).update(status=Video.Status.FAILED, error="Transcode cancelled.")
+        video_failed_mark(video_id=job.video_id, reason="Transcode cancelled.")
     return job
 
 
@@ -118,13 +116,11 @@ def job_fail(*, job_id: int, reason: str) -> None:
         job.error = reason
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
-        Video.objects.filter(pk=job.video_id).update(status=Video.Status.FAILED, error=reason)
+        video_failed_mark(video_id=job.video_id, reason=reason)
     logger.warning("transcode job %s failed: %s", job_id, reason)
 
 
 def chunks_send(*, chunk_ids: list[int]) -> None:
-    from .. import tasks
-
     for chunk_id in chunk_ids:
         tasks.chunk_encode.send(chunk_id)
 
@@ -137,8 +133,6 @@ def job_merge_if_ready(*, job_id: int, resend: bool = False) -> bool:
     (a done chunk's message came back because sending the merge failed while
     the broker was down); a job already merging is then asked again. The
     merge is idempotent, so a duplicate costs time, never correctness."""
-    from .. import tasks
-
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
@@ -169,8 +163,6 @@ def jobs_reconcile(*, stale_after: timedelta) -> list[int]:
     all done but which never moved to merging. Chunks still pending are not
     re-sent automatically: in a long queue, pending is normal; staff use
     Retry after a broker lost its queue, and Retry sends what is missing."""
-    from .. import tasks
-
     now = timezone.now()
     cutoff = now - stale_after
     nudged = []

@@ -19,10 +19,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Video
+from catalog.services import video_probe_record, video_ready_mark
+from streaming.core import storage
 
-from .. import ffmpeg, hls, ladder, storage
+from .. import ffmpeg, hls, ladder
 from ..models import Chunk, Rendition, TranscodeJob
+from ..sources import source_input
 from .jobs import chunks_send, job_fail, job_merge_if_ready, job_progress_update
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def job_prepare(*, job_id: int) -> None:
         job.save(update_fields=["status", "started_at"])
     video = job.video
     try:
-        source = storage.source_input(video)
+        source = source_input(video)
         first, size = (None, None)
         if source.remote:
             try:
@@ -100,9 +102,8 @@ def job_prepare(*, job_id: int) -> None:
         job.plan = plan
         job.status = TranscodeJob.Status.ENCODING
         job.save(update_fields=["source_info", "plan", "status"])
-        Video.objects.filter(pk=video.pk).update(
-            width=info.width, height=info.height, duration=round(total / fps, 3)
-        )
+        video_probe_record(video_id=video.pk, width=info.width, height=info.height,
+                           duration=round(float(total / fps), 3))
         for c in chunks:
             Chunk.objects.get_or_create(
                 job=job, kind=Chunk.Kind.VIDEO, index=c.index,
@@ -187,7 +188,7 @@ def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path) -> None:
     rungs = [ffmpeg.RungSpec(**r) for r in plan["rungs"]]
     outputs = [tmp / f"{r.name}.ts" for r in rungs]
     args = ffmpeg.chunk_args(
-        source=storage.source_input(job.video), video_start=job.source_info.get("video_start", 0.0),
+        source=source_input(job.video), video_start=job.source_info.get("video_start", 0.0),
         fps=Fraction(plan["fps"]), start_frame=chunk.start_frame, end_frame=chunk.end_frame,
         rungs=rungs, outputs=outputs, gop=plan["gop"], preset=plan["preset"],
     )
@@ -202,7 +203,7 @@ def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path) -> None:
     out = tmp / "audio.mp4"
     frames_for_progress = int(float(job.source_info.get("duration", 1)) * 50)  # ~AAC frames/s/20
     ffmpeg.run(
-        ffmpeg.audio_args(source=storage.source_input(job.video), output=out, bitrate=job.plan["audio_bitrate"]),
+        ffmpeg.audio_args(source=source_input(job.video), output=out, bitrate=job.plan["audio_bitrate"]),
         on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress),
     )
     storage.put(chunk_key(job, chunk, "audio"), out)
@@ -233,7 +234,7 @@ def job_merge(*, job_id: int) -> None:
         job.master_key = master_key
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "progress", "master_key", "finished_at"])
-        Video.objects.filter(pk=job.video_id).update(status=Video.Status.READY, error="")
+        video_ready_mark(video_id=job.video_id)
     try:
         storage.delete_prefix(job.work_prefix)
     except Exception:  # the title plays; leftovers are only disk space
@@ -271,22 +272,16 @@ def _merge(*, job: TranscodeJob, tmp: Path) -> str:
         ffmpeg.run(ffmpeg.hls_args(input_path=audio_src, out_dir=out / "audio",
                                    segment_seconds=plan["segment_seconds"], offset=video_start, stream="a:0"))
         audio_fig = hls.media_playlist_read(out / "audio")
-    lines = []
     for rung, figures, codecs, iframe_uri, iframe_bw in variants:
         name = rung["name"]
         peak = figures.peak_bps + (audio_fig.peak_bps if audio_fig else 0)
         avg = figures.average_bps + (audio_fig.average_bps if audio_fig else 0)
         all_codecs = f"{codecs},{ladder.AUDIO_CODECS}" if audio_fig else codecs
-        lines.append(hls.VariantLine(
-            uri=f"{name}/index.m3u8", bandwidth=peak, average_bandwidth=avg, codecs=all_codecs,
-            width=rung["width"], height=rung["height"], frame_rate=float(fps),
-            iframe_uri=f"{name}/{iframe_uri}", iframe_bandwidth=iframe_bw,
-        ))
         renditions.append(Rendition(
             job=job, kind=Rendition.Kind.VIDEO, name=name, width=rung["width"], height=rung["height"],
             frame_rate=float(fps), codecs=all_codecs, target_bitrate=rung["bitrate"], bandwidth=peak,
-            average_bandwidth=avg, playlist_key=f"{storage.hls_prefix(job.video)}/{name}/index.m3u8",
-            iframe_playlist_key=f"{storage.hls_prefix(job.video)}/{name}/{iframe_uri}",
+            average_bandwidth=avg, playlist_key=f"{job.video.ladder_prefix}/{name}/index.m3u8",
+            iframe_playlist_key=f"{job.video.ladder_prefix}/{name}/{iframe_uri}",
             iframe_bandwidth=iframe_bw, segment_count=len(figures.segments),
         ))
     if audio_fig:
@@ -294,14 +289,13 @@ def _merge(*, job: TranscodeJob, tmp: Path) -> str:
             job=job, kind=Rendition.Kind.AUDIO, name="audio", codecs=ladder.AUDIO_CODECS,
             target_bitrate=plan["audio_bitrate"], bandwidth=audio_fig.peak_bps,
             average_bandwidth=audio_fig.average_bps,
-            playlist_key=f"{storage.hls_prefix(job.video)}/audio/index.m3u8",
+            playlist_key=f"{job.video.ladder_prefix}/audio/index.m3u8",
             segment_count=len(audio_fig.segments),
         ))
-    (out / "master.m3u8").write_text(
-        hls.master_playlist_render(variants=lines, audio_uri="audio/index.m3u8" if audio_fig else None)
-    )
+    variant_list, media = hls.ladder_parts(renditions)
+    (out / "master.m3u8").write_text(hls.master_playlist_render(variants=variant_list, media=media))
     _artwork(plan=plan, joined=joined, out=out, duration=plan["frames"] / fps)
-    prefix = storage.hls_prefix(job.video)
+    prefix = job.video.ladder_prefix
     storage.put_tree(prefix, out)
     with transaction.atomic():
         Rendition.objects.filter(job=job).delete()

@@ -40,8 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--heartbeat-interval", type=float, default=settings.EDGE_HEARTBEAT_INTERVAL)
 
     def handle(self, *args, **options):
-        from edge.services import EdgeError, edge_node_for_dev
         from edge.selectors import node_get
+        from edge.services import EdgeError, edge_node_for_dev
 
         node = None
         if options["node"]:

@@ -10,7 +10,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Title, Video
+from catalog.models import Title
 from catalog.services import title_create, video_create
 from transcoding.models import Chunk, TranscodeJob
 from transcoding.progressbar import ProgressBar

@@ -1,0 +1,13 @@
+"""Broker pings in the admin: read-only, for checking a worker answers."""
+from django.contrib import admin
+
+from .models import WorkerPing
+
+
+@admin.register(WorkerPing)
+class WorkerPingAdmin(admin.ModelAdmin):
+    list_display = ["id", "sent_at", "answered_at", "worker_host", "worker_pid"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False  # `manage.py worker_check` sends them

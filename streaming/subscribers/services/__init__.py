@@ -1,0 +1,34 @@
+"""Writes of the subscriber side; public names re-exported."""
+from .accounts import (  # noqa: F401
+    account_create,
+    login_attempt_allowed,
+    login_failure_record,
+    login_success_record,
+    login_wait_text,
+    subscription_activate,
+    subscription_cancel,
+    subscription_change_plan,
+    subscription_start,
+)
+from .manifests import (  # noqa: F401
+    master_playlist,
+    master_url,
+    playback_payload,
+    session_asset_url,
+    session_pathways,
+    session_token,
+)
+from .my_list import my_list_add, my_list_remove  # noqa: F401
+from .playback import (  # noqa: F401
+    QOE_FIELDS,
+    playback_heartbeat,
+    playback_start,
+    playback_stop,
+    progress_record,
+    qoe_record,
+    resume_position,
+    screens_in_use,
+    subscription_active,
+)
+from .profiles import profile_create, profile_delete, profile_update  # noqa: F401
+from .signin import api_sign_in, api_sign_out  # noqa: F401

@@ -1,0 +1,102 @@
+"""What a playback session is given: its signed token, its pathways, the
+per-session multivariant playlist, and the payload the web player and the
+mobile API both receive (one builder for both)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+
+from edge.selectors import Pathway, origin_pathway, pathways_for_ids
+from edge.signing import token_issue, video_path_prefix
+from edge.steering import pathway_url, steering_uri_build
+from streaming.core.errors import ApplicationError
+from transcoding.hls import Location, Variant, ladder_parts, master_playlist_render
+from transcoding.selectors import renditions_playable
+
+from ..models import PlaybackSession
+
+
+def session_token(*, session: PlaybackSession) -> str:
+    """A token for the session's ladder, expiring at the session's end or
+    after EDGE_TOKEN_TTL, whichever comes first."""
+    expires_at = min(int(session.expires_at.timestamp()), int(time.time()) + settings.EDGE_TOKEN_TTL)
+    return token_issue(
+        session_id=str(session.pk), path_prefix=video_path_prefix(session.video.public_id),
+        max_height=session.max_height, expires_at=expires_at,
+    )
+
+
+def session_pathways(*, session: PlaybackSession) -> list[Pathway]:
+    """The session's pathways in the order it was given them (nodes removed
+    since are skipped); the origin when none is left."""
+    return pathways_for_ids(pathway_ids=session.pathways) or [origin_pathway()]
+
+
+def session_asset_url(*, session: PlaybackSession, token: str, rest: str, pathway: Pathway | None = None) -> str:
+    """A file of the session's ladder (poster, thumbnails) on a pathway (the first by default)."""
+    pathway = pathway or session_pathways(session=session)[0]
+    return pathway_url(pathway=pathway, token=token, video_public_id=session.video.public_id, rest=rest)
+
+
+def master_url(*, session: PlaybackSession, token: str | None = None) -> str:
+    return reverse("playback-master", args=[token or session_token(session=session)])
+
+
+@dataclass(frozen=True)
+class MasterPlaylist:
+    text: str
+    variants: list[Variant]
+
+
+def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
+    """The session's multivariant playlist: only the rungs its plan allows,
+    one copy per pathway (steering order), every URI signed with ``token``."""
+    variants, media = ladder_parts(renditions_playable(video=session.video), max_height=session.max_height)
+    if not variants:
+        raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
+    pathways = session_pathways(session=session)
+    locations = [
+        Location(url=lambda rest, p=p: pathway_url(pathway=p, token=token, video_public_id=session.video.public_id,
+                                                   rest=rest),
+                 pathway_id=p.id, label=p.zone_name)
+        for p in pathways
+    ]
+    text = master_playlist_render(
+        variants=variants, media=media, locations=locations,
+        steering_uri=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
+    )
+    return MasterPlaylist(text=text, variants=variants)
+
+
+@dataclass(frozen=True)
+class PlaybackPayload:
+    """What a started session hands its player, web or app."""
+
+    session: PlaybackSession
+    token: str
+    pathways: list[Pathway]
+    master_path: str  # on this site; the API makes it absolute
+    steering_url: str
+    poster_url: str
+    thumbnails_url: str
+
+    @property
+    def edge(self) -> Pathway:
+        return self.pathways[0]
+
+
+def playback_payload(*, session: PlaybackSession) -> PlaybackPayload:
+    token = session_token(session=session)
+    pathways = session_pathways(session=session)
+
+    def asset(rest: str) -> str:
+        return session_asset_url(session=session, token=token, rest=rest, pathway=pathways[0])
+
+    return PlaybackPayload(
+        session=session, token=token, pathways=pathways, master_path=master_url(session=session, token=token),
+        steering_url=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
+        poster_url=asset("poster.jpg"), thumbnails_url=asset("thumbs/thumbnails.vtt"),
+    )

@@ -1,0 +1,164 @@
+"""Playback: who may watch what, where, at what quality, on how many
+screens; heartbeats, resume and QoE. (What a session is given to play is in
+manifests.py.)"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Video
+from catalog.selectors import titles_visible, video_is_playable
+from edge import selectors as edge_selectors
+from streaming.core.errors import ApplicationError
+
+from ..models import PlaybackSession, Profile, QoEReport, Subscription, WatchProgress
+
+logger = logging.getLogger(__name__)
+
+COMPLETED_SHARE = 0.95
+QOE_FIELDS = ("startup_ms", "watch_ms", "stall_count", "stall_ms", "switch_count", "error_count")
+
+
+def subscription_active(*, user) -> Subscription:
+    subscription = Subscription.objects.select_related("plan").filter(user=user).first()
+    if subscription is None or subscription.status != Subscription.Status.ACTIVE:
+        raise ApplicationError(
+            "Your account has no active subscription, so nothing can play. Choose a plan on your account page.",
+            code="no_subscription",
+        )
+    return subscription
+
+
+def screens_in_use(*, user, exclude_device: str = "", now=None) -> int:
+    now = now or timezone.now()
+    fresh = now - timedelta(seconds=settings.PLAYBACK_SESSION_TTL)
+    return (
+        PlaybackSession.objects.filter(user=user, ended_at__isnull=True, last_heartbeat_at__gte=fresh)
+        .exclude(device=exclude_device)
+        .values("device").distinct().count()
+    )
+
+
+def playback_start(*, user, profile: Profile, video: Video, device: str, country: str,
+                   client_ip: str | None = None, user_agent: str = "") -> PlaybackSession:
+    """Check plan, subscription, country, profile and screens; then open a
+    session with its ordered pathways. A device plays one thing at a time:
+    its earlier sessions end here, and it counts once against the screens."""
+    if profile.user_id != user.pk:
+        raise ApplicationError("That profile belongs to another account.", code="forbidden")
+    subscription = subscription_active(user=user)
+    visible = titles_visible(country=country, kids=profile.kids).filter(pk=video.title_id).exists()
+    if not visible:
+        if profile.kids:
+            raise ApplicationError("This title is not available on a kids profile.", code="not_for_kids")
+        raise ApplicationError("This title is not available in your country.", code="not_available")
+    if not video_is_playable(video=video):
+        raise ApplicationError("This video is not ready to play yet.", code="not_ready")
+    plan = subscription.plan
+    now = timezone.now()
+    with transaction.atomic():
+        # One start at a time per account, so two devices cannot both take the last screen.
+        Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
+        PlaybackSession.objects.filter(user=user, device=device, ended_at__isnull=True).update(ended_at=now)
+        in_use = screens_in_use(user=user, exclude_device=device, now=now)
+        if in_use >= plan.screens:
+            raise ApplicationError(
+                f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time "
+                f"and {in_use} {'is' if in_use == 1 else 'are'} in use. Stop playback on another device, "
+                "or upgrade your plan.",
+                code="too_many_screens",
+                extra={"screens": plan.screens, "in_use": in_use},
+            )
+        pathways = edge_selectors.pathways_for(country=country, client_ip=client_ip)
+        first = pathways[0]
+        session = PlaybackSession.objects.create(
+            user=user, profile=profile, video=video, device=device[:64], max_height=plan.max_height,
+            country=country, client_ip=client_ip or None, user_agent=user_agent[:300],
+            pathways=[p.id for p in pathways], edge_name=first.id, zone_code=first.zone_code,
+            position=resume_position(profile=profile, video=video),
+            last_heartbeat_at=now, expires_at=now + timedelta(seconds=settings.PLAYBACK_SESSION_LIFETIME),
+        )
+        QoEReport.objects.create(session=session, edge_name=first.id, zone_code=first.zone_code)
+    return session
+
+
+def playback_heartbeat(*, session: PlaybackSession, position: float, duration: float | None = None,
+                       state: str = "playing", qoe: dict | None = None) -> PlaybackSession:
+    """Keep the screen, remember the position (resume on any device), mark
+    the title watched at its end, and store the player's QoE figures."""
+    if session.ended_at is not None:
+        raise ApplicationError("This playback session has ended; start playback again.", code="session_ended")
+    now = timezone.now()
+    if now >= session.expires_at:
+        raise ApplicationError("This playback session has expired; start playback again.", code="session_expired")
+    position = max(0.0, float(position or 0))
+    duration = float(duration or session.video.duration or 0)
+    PlaybackSession.objects.filter(pk=session.pk).update(last_heartbeat_at=now, position=position)
+    session.last_heartbeat_at, session.position = now, position
+    completed = state == "ended" or (duration > 0 and position >= duration * COMPLETED_SHARE)
+    progress_record(profile=session.profile, video=session.video, position=position, duration=duration,
+                    completed=completed)
+    if qoe:
+        qoe_record(session=session, figures=qoe)
+    return session
+
+
+def playback_stop(*, session: PlaybackSession, position: float | None = None) -> None:
+    if session.ended_at is None and position is not None:
+        progress_record(profile=session.profile, video=session.video, position=float(position),
+                        duration=float(session.video.duration or 0), completed=False)
+    PlaybackSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+
+
+def progress_record(*, profile: Profile, video: Video, position: float, duration: float,
+                    completed: bool) -> WatchProgress | None:
+    try:
+        progress, _ = WatchProgress.objects.get_or_create(profile=profile, video=video,
+                                                          defaults={"title_id": video.title_id})
+    except IntegrityError:  # the profile or video was deleted while the page was open
+        logger.info("progress of a deleted profile or video not recorded")
+        return None
+    progress.position = position
+    progress.duration = duration or progress.duration
+    # Watching again from the start clears "watched" only once past the opening.
+    progress.completed = completed or (progress.completed and position < 30)
+    progress.save()
+    return progress
+
+
+def resume_position(*, profile: Profile, video: Video) -> float:
+    progress = WatchProgress.objects.filter(profile=profile, video=video).first()
+    if progress is None or progress.completed:
+        return 0.0
+    return progress.position
+
+
+def qoe_record(*, session: PlaybackSession, figures: dict) -> QoEReport:
+    report, _ = QoEReport.objects.get_or_create(session=session)
+    for field in QOE_FIELDS:
+        value = figures.get(field)
+        if value is None:
+            continue
+        try:
+            value = max(0, int(value))
+        except (TypeError, ValueError):
+            continue
+        if field == "startup_ms":
+            report.startup_ms = report.startup_ms or value  # the first start counts
+        else:
+            setattr(report, field, max(getattr(report, field), value))  # counters only grow
+    if figures.get("last_error"):
+        report.last_error = str(figures["last_error"])[:300]
+    if figures.get("level_height"):
+        try:
+            report.last_level_height = int(figures["level_height"])
+        except (TypeError, ValueError):
+            pass
+    if figures.get("edge"):
+        report.edge_name = str(figures["edge"])[:80]
+    report.save()
+    return report

@@ -1,0 +1,36 @@
+"""App sign-in and sign-out: the password check with the web sign-in's
+failure counting, and what signing a device out ends (its playback)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils import timezone
+
+from streaming.core.errors import ApplicationError
+from streaming.core.models import ApiSession
+from streaming.core.tokens import IssuedTokens, api_session_open, api_session_revoke
+
+from ..models import PlaybackSession
+from .accounts import login_attempt_allowed, login_failure_record, login_success_record, login_wait_text
+
+
+def api_sign_in(*, username: str, password: str, ip: str, device_name: str = "") -> IssuedTokens:
+    """Check the password with the same failure counting as the web sign-in,
+    then open a sign-in for this app install."""
+    if not login_attempt_allowed(username=username, ip=ip):
+        raise ApplicationError(f"Too many failed sign-in attempts. Wait {login_wait_text()}, "
+                               "or reset your password.", code="throttled",
+                               extra={"retry_after": settings.LOGIN_FAILURE_WINDOW})
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        login_failure_record(username=username, ip=ip)
+        raise ApplicationError("Wrong user name or password.", code="bad_credentials")
+    login_success_record(username=username, ip=ip)
+    return api_session_open(user=user, device_name=device_name)
+
+
+def api_sign_out(*, session: ApiSession) -> None:
+    """Revoke both tokens, and free the screen this device was using."""
+    api_session_revoke(session=session)
+    PlaybackSession.objects.filter(user=session.user_id, device=session.device, ended_at__isnull=True).update(
+        ended_at=timezone.now())

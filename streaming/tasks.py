@@ -1,8 +1,0 @@
-import dramatiq
-
-from . import services
-
-
-@dramatiq.actor(queue_name="default", max_retries=0, time_limit=10_000)
-def worker_ping(ping_id: str) -> None:
-    services.worker_ping_answer(ping_id=ping_id)

@@ -1,0 +1,17 @@
+"""What the transcoding app does when the catalog announces something."""
+from __future__ import annotations
+
+from django.conf import settings
+
+from catalog.models import Video
+
+from .services import job_start
+
+
+def video_source_stored_transcode(sender, *, video_id: int, **kwargs) -> None:
+    """A new source is in storage: transcode it (TRANSCODE_ON_UPLOAD)."""
+    if not settings.TRANSCODE_ON_UPLOAD:
+        return
+    video = Video.objects.filter(pk=video_id).first()
+    if video is not None and video.status == Video.Status.UPLOADED:
+        job_start(video=video)
