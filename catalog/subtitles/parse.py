@@ -129,9 +129,13 @@ class _Reader:
 
     def _without_timing(self, block: list[Line]) -> None:
         number, first = block[0]
-        if len(block) == 1 and first.strip().isdigit():
-            self.notes.add("lone-number", number, "a cue number with no times after it was ignored.")
-            return
+        if first.strip().isdigit() and self.fmt == "srt":
+            if len(block) == 1:
+                self.notes.add("lone-number", number, "a cue number with no times after it was ignored.")
+                return
+            raise SubtitleError(
+                f"cue {first.strip()} has no timing line, so there is no telling when to show it. Add its "
+                "times on the next line (as in '00:00:05,000 --> 00:00:07,500') or remove the cue.", number)
         self._orphans(block)
 
     def _orphans(self, lines: list[Line]) -> None:

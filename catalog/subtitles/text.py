@@ -31,6 +31,7 @@ _FONT_TAG = re.compile(r"</?font\b[^<>]*>", re.I)
 _LOOKS_LIKE_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _ASS_STYLE = re.compile(r"\\([ibu])([01])")
 _ASS_POSITION = re.compile(r"\\an([1-9])")
+_AMP = re.compile(r"&(?:(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)?")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 # {\anN} is a numeric keypad: 7 8 9 at the top, 1 2 3 at the bottom.
@@ -51,8 +52,13 @@ def _known_tag(raw: str) -> str | None:
     name = m["name"].lower()
     if m["close"]:
         return f"</{name}>"
-    annotation = m["annotation"] or ""
-    return f"<{name}{m['classes']}{_escape(annotation.rstrip())}>"
+    return f"<{name}{m['classes']}{_annotation_escape((m['annotation'] or '').rstrip())}>"
+
+
+def _annotation_escape(text: str) -> str:
+    """A speaker name such as ``<v Tom &amp; Jerry>`` may hold references
+    already; escaping them again would show ``&amp;`` to viewers."""
+    return _AMP.sub(lambda m: _ref(m[0]) if m[1] else "&amp;", text)
 
 
 def _ass_codes(raw: str, line: int, notes: Notes) -> tuple[str, list[str]]:

@@ -5,6 +5,7 @@ reference reader, checks what we write."""
 from __future__ import annotations
 
 import codecs
+import random
 import subprocess
 from pathlib import Path
 
@@ -259,6 +260,12 @@ def test_blank_line_inside_a_cue_keeps_its_text():
     assert warning_with(doc, "added to the cue above").startswith("Line 5: ")
 
 
+def test_numbered_srt_cue_without_times_is_refused():
+    with pytest.raises(SubtitleError, match="cue 2 has no timing line") as caught:
+        subtitle_file_read(srt("1\n00:00:01,000 --> 00:00:02,000\nOne\n\n2\nTwo\n"))
+    assert caught.value.line == 5
+
+
 # --- WebVTT specifics -------------------------------------------------------------
 
 
@@ -329,11 +336,12 @@ def test_srt_font_and_position_codes():
 
 def test_text_is_escaped_but_known_markup_survives():
     doc = subtitle_file_read(srt(
-        "1\n00:00:01,000 --> 00:00:02,000\nTom & Jerry <3 &amp; &eacute; &bogus; <B>bold</B> <c.yellow>c</c>\n"
+        "1\n00:00:01,000 --> 00:00:02,000\n<v Tom & Jerry &amp; Co>Tom & Jerry <3 &amp; &eacute; &bogus; "
+        "<B>bold</B> <c.yellow>c</c></v>\n"
         "a --> b <span>x</span> <00:00:01.500>late\n"
     ))
     assert doc.cues[0].lines == (
-        "Tom &amp; Jerry &lt;3 &amp; &eacute; &amp;bogus; <b>bold</b> <c.yellow>c</c>",
+        "<v Tom &amp; Jerry &amp; Co>Tom &amp; Jerry &lt;3 &amp; &eacute; &amp;bogus; <b>bold</b> <c.yellow>c</c></v>",
         "a --&gt; b &lt;span&gt;x&lt;/span&gt; <00:00:01.500>late",
     )
     assert warning_with(doc, "<span>").startswith("Line 4: ")
@@ -407,6 +415,31 @@ def test_srt_written_by_ffmpeg_reads_back_cleanly(tmp_path: Path):
     assert (doc.source_format, doc.warnings) == ("srt", [])
     assert times(doc) == [(250, 1750), (62003, 64000), (7199999, 7200000)]
     assert [c.lines for c in doc.cues] == [("First &amp; <b>bold</b>",), ("Second", "line"), ("Last",)]
+
+
+def test_damaged_files_are_refused_or_read_into_webvtt_that_reads_back_unchanged():
+    """Seeded random damage to the fixtures: nothing but SubtitleError may
+    escape, and whatever is accepted must survive a second reading of its
+    own output with no further repair (overlaps are reported again)."""
+    rng = random.Random(20240611)
+    alphabet = "0123456789:,.-> \n\r<>&/{}\\ianbv;#WEBVTTNOTE\t\xa0é"
+    accepted = 0
+    for _ in range(400):
+        text = list(rng.choice([CLEAN_SRT, WEBVTT_FULL, MESSY_SRT, GARBAGE_AT_14]))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(text))
+            text[at:at + rng.randint(0, 1)] = rng.choice(alphabet)
+        data = "".join(text).encode(rng.choice(["utf-8", "cp1252", "utf-16"]), errors="replace")
+        try:
+            doc = subtitle_file_read(data, duration=rng.choice([None, 3.0]))
+        except SubtitleError as exc:
+            assert str(exc)
+            continue
+        accepted += 1
+        again = subtitle_file_read(doc.webvtt().encode())
+        assert again.cues == doc.cues
+        assert all("both show at once" in w for w in again.warnings), again.warnings
+    assert accepted > 50
 
 
 # --- language tags ----------------------------------------------------------------
