@@ -13,7 +13,7 @@ SYSTEM_PROGRAMS ?= ffmpeg ffprobe
 TEST_SYSTEM_PACKAGES ?= ffmpeg chromium chromium-driver
 TEST_SYSTEM_PROGRAMS ?= ffmpeg ffprobe chromium
 
-.PHONY: run test setup system venv migrate clean
+.PHONY: run test lint setup system venv migrate clean
 
 run: setup migrate
 	$(PY) manage.py demo
@@ -22,6 +22,13 @@ test: SYSTEM_PACKAGES = $(TEST_SYSTEM_PACKAGES)
 test: SYSTEM_PROGRAMS = $(TEST_SYSTEM_PROGRAMS)
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The team's habits, checked: the app graph is a ladder (import-linter), ruff
+# (pyflakes, isort, bugbear, pyupgrade), mypy with django-stubs on the apps.
+lint: venv
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy streaming catalog transcoding edge
 
 setup: system venv
 
