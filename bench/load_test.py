@@ -395,10 +395,8 @@ def main() -> int:
         print(f"  {args.viewers} Premium accounts ({setup['screens']} screens each), {args.edges} edge nodes")
 
         source = stack.tmp / "film.mp4"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", str(args.seconds),
-                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                        str(source)], check=True)
+        stack.manage("shell", "-c", "from pathlib import Path; from transcoding import ffmpeg; ffmpeg.run("
+                     f"ffmpeg.clip_args(output=Path({str(source)!r}), size='640x360', seconds={args.seconds}))")
         t = time.monotonic()
         stack.manage("transcode", str(source), "--title", "Load Test Film", timeout=900,
                      env={"DRAMATIQ_BROKER_URL": ""})

@@ -63,7 +63,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def setup(var_dir: Path, seconds: int, height: int, server_url: str):
     """Migrate, make a subscriber and a transcoded title, in this process."""
-    os.environ.update({"VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "streaming.settings",
+    os.environ.update({"VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "streaming.settings", "DJANGO_DEBUG": "1",
                        "EDGE_ORIGIN_URL": server_url})
     sys.path.insert(0, str(ROOT))
     import django

@@ -3,25 +3,15 @@ each title is available, the playable Video asset behind a film or an
 episode, and source uploads on their way to becoming a Video."""
 from __future__ import annotations
 
-import posixpath
 import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.text import get_valid_filename
 
 from streaming.core.validators import country_code_validator
 
-# Where a video's ladder (playlists, manifests, segments, artwork) lives in
-# storage: ``hls/<public id>/...``. Edges and the origin path serve keys under
-# it at ``<base>/t/<token>/hls/<public id>/...``; this is the one place it is spelled.
-LADDER_ROOT = "hls"
-
-
-def ladder_prefix(public_id: object) -> str:
-    """The storage prefix of one video's ladder, without a trailing slash."""
-    return f"{LADDER_ROOT}/{public_id}"
+from .keys import ladder_prefix, source_key
 
 
 class Genre(models.Model):
@@ -121,14 +111,6 @@ class Episode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.season}E{self.number:02d} {self.name}"
-
-
-def source_key(public_id: object, filename: str) -> str:
-    """Where a video's source is stored: one folder per video keyed by its
-    public id, so two uploads of "film.mp4" never collide and a source is
-    never overwritten by another video's."""
-    name = get_valid_filename(posixpath.basename(filename)) or "source"
-    return f"sources/{public_id}/{name}"
 
 
 def video_source_upload_to(instance: "Video", filename: str) -> str:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.models import LADDER_ROOT
+from catalog.keys import LADDER_ROOT
 from edge import heartbeat
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response

@@ -24,7 +24,8 @@ from django.utils import timezone
 from streaming.core.errors import ApplicationError
 from streaming.core.storage import s3_client_and_bucket, s3_key, storage_is_s3
 
-from ..models import Episode, SourceUpload, Title, source_key
+from ..keys import source_key
+from ..models import Episode, SourceUpload, Title
 from .videos import video_create, video_create_from_storage
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from catalog.models import LADDER_ROOT
+from catalog.keys import LADDER_ROOT
 from edge.media_types import is_playlist, media_type_for
 from edge.server.cache import DiskCache
 from edge.server.origins import Origin, OriginError, OriginNotFound

@@ -136,42 +136,61 @@ def chunk_process(*, chunk_id: int) -> None:
         return
     if chunk.job.status != TranscodeJob.Status.ENCODING:
         return
-    Chunk.objects.filter(pk=chunk_id).update(
-        status=Chunk.Status.RUNNING, attempts=chunk.attempts + 1, worker=worker_name(),
-        started_at=timezone.now(), progress=0, error="",
-    )
+    attempt = chunk_claim(chunk=chunk)
+    if attempt is None:
+        return  # another delivery claimed it at the same moment; that one does the work
+    mine = Chunk.objects.filter(pk=chunk_id, attempts=attempt)
     job = chunk.job
     try:
         with scratch(f"chunk{chunk_id}") as tmp:
             if chunk.kind == Chunk.Kind.AUDIO:
-                _audio_encode(job=job, chunk=chunk, tmp=tmp)
+                _audio_encode(job=job, chunk=chunk, tmp=tmp, mine=mine)
             else:
-                _video_encode(job=job, chunk=chunk, tmp=tmp)
+                _video_encode(job=job, chunk=chunk, tmp=tmp, mine=mine)
     except JobGone:
-        # Stopped because the job was cancelled or failed elsewhere: a retry redoes it.
-        Chunk.objects.filter(pk=chunk_id).update(status=Chunk.Status.PENDING, progress=0)
+        # Stopped because the job was cancelled or failed elsewhere (a retry redoes
+        # it), or a newer attempt claimed the chunk (it does the work).
+        mine.update(status=Chunk.Status.PENDING, progress=0)
         return
     except ffmpeg.MediaError as exc:
-        Chunk.objects.filter(pk=chunk_id).update(status=Chunk.Status.FAILED, error=exc.detail[-2000:] or exc.message)
+        if not mine.update(status=Chunk.Status.FAILED, error=exc.detail[-2000:] or exc.message):
+            return  # superseded: the newer attempt decides
         if exc.retryable:
             raise
         job_fail(job_id=job.pk, reason=f"{exc.message} (while encoding {chunk})")
         return
     except Exception as exc:
-        Chunk.objects.filter(pk=chunk_id).update(status=Chunk.Status.FAILED, error=repr(exc)[:2000])
+        mine.update(status=Chunk.Status.FAILED, error=repr(exc)[:2000])
         raise  # dramatiq retries; when retries run out the job fails with this reason
-    Chunk.objects.filter(pk=chunk_id).update(status=Chunk.Status.DONE, progress=100, finished_at=timezone.now())
+    if not mine.update(status=Chunk.Status.DONE, progress=100, finished_at=timezone.now()):
+        return
     job_progress_update(job_id=job.pk)
     job_merge_if_ready(job_id=job.pk)
 
 
-def _progress_reporter(*, chunk: Chunk, total: int):
-    """Called by ffmpeg.run with frames done: store percent, stop if cancelled."""
+def chunk_claim(*, chunk: Chunk) -> int | None:
+    """Claim a chunk for a new attempt, by compare-and-set on its attempt
+    count: of two deliveries reading the same row, exactly one claims it.
+    The attempt number then fences every later write of this attempt, so an
+    attempt superseded by a newer one (its worker presumed dead and the
+    message redelivered) can no longer change the row. Returns the attempt
+    number, or None when another delivery won."""
+    attempt = chunk.attempts + 1
+    claimed = (Chunk.objects.filter(pk=chunk.pk, attempts=chunk.attempts).exclude(status=Chunk.Status.DONE)
+               .update(status=Chunk.Status.RUNNING, attempts=attempt, worker=worker_name(),
+                       started_at=timezone.now(), progress=0, error=""))
+    return attempt if claimed == 1 else None
+
+
+def _progress_reporter(*, chunk: Chunk, total: int, mine):
+    """Called by ffmpeg.run with frames done: store percent; stop if the job
+    was cancelled or failed, or if a newer attempt took the chunk over."""
     last_check = [0.0]
 
     def report(done: int) -> None:
         percent = min(99.0, 100.0 * done / max(1, total))
-        Chunk.objects.filter(pk=chunk.pk).update(progress=round(percent, 1))
+        if not mine.update(progress=round(percent, 1)):
+            raise JobGone()
         job_progress_update(job_id=chunk.job_id)
         now = time.monotonic()
         if now - last_check[0] > 2:
@@ -183,28 +202,28 @@ def _progress_reporter(*, chunk: Chunk, total: int):
     return report
 
 
-def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path) -> None:
+def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
     plan = job.plan
-    rungs = [ffmpeg.RungSpec(**r) for r in plan["rungs"]]
+    rungs = [ladder.Rung(**r) for r in plan["rungs"]]
     outputs = [tmp / f"{r.name}.ts" for r in rungs]
     args = ffmpeg.chunk_args(
         source=source_input(job.video), video_start=job.source_info.get("video_start", 0.0),
         fps=Fraction(plan["fps"]), start_frame=chunk.start_frame, end_frame=chunk.end_frame,
         rungs=rungs, outputs=outputs, gop=plan["gop"], preset=plan["preset"],
     )
-    ffmpeg.run(args, on_frames=_progress_reporter(chunk=chunk, total=chunk.frames))
+    ffmpeg.run(args, on_frames=_progress_reporter(chunk=chunk, total=chunk.frames, mine=mine))
     for rung, path in zip(rungs, outputs):
         if not path.exists() or path.stat().st_size == 0:
             raise ffmpeg.MediaError(f"The encoder wrote nothing for {rung.name}; the source may be damaged here.")
         storage.put(chunk_key(job, chunk, rung.name), path)
 
 
-def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path) -> None:
+def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
     out = tmp / "audio.mp4"
     frames_for_progress = int(float(job.source_info.get("duration", 1)) * 50)  # ~AAC frames/s/20
     ffmpeg.run(
         ffmpeg.audio_args(source=source_input(job.video), output=out, bitrate=job.plan["audio_bitrate"]),
-        on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress),
+        on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress, mine=mine),
     )
     storage.put(chunk_key(job, chunk, "audio"), out)
 
@@ -212,23 +231,32 @@ def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path) -> None:
 # --- MERGE ------------------------------------------------------------------------------
 
 
-def job_merge(*, job_id: int) -> None:
+def job_merge(*, job_id: int) -> bool:
+    """Package a job whose chunks are all done. Returns whether this call
+    finished the job (False: nothing to do, or a newer merge superseded it)."""
     job = TranscodeJob.objects.select_related("video").filter(pk=job_id).first()
     if job is None or job.status != TranscodeJob.Status.MERGING:
-        return
-    TranscodeJob.objects.filter(pk=job_id).update(merge_started_at=timezone.now())
+        return False
+    attempt = merge_claim(job=job)
+    if attempt is None:
+        return False
+    mine = TranscodeJob.objects.filter(pk=job_id, status=TranscodeJob.Status.MERGING, merge_attempts=attempt)
     try:
         with scratch(f"merge{job_id}") as tmp:
-            master_key = _merge(job=job, tmp=tmp)
-    except ffmpeg.MediaError as exc:
-        if exc.retryable:
+            master_key, renditions = _merge(job=job, tmp=tmp)
+    except (ffmpeg.MediaError, FileNotFoundError) as exc:
+        if not mine.exists():
+            return False  # superseded: its winner may have cleaned up what this one was reading
+        if isinstance(exc, FileNotFoundError) or exc.retryable:
             raise
         job_fail(job_id=job_id, reason=f"Packaging failed: {exc.message}")
-        return
+        return False
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job_id)
-        if job.status != TranscodeJob.Status.MERGING:
-            return
+        if job.status != TranscodeJob.Status.MERGING or job.merge_attempts != attempt:
+            return False  # a newer merge owns the job: it writes the result and cleans up
+        Rendition.objects.filter(job=job).delete()
+        Rendition.objects.bulk_create(renditions)
         job.status = TranscodeJob.Status.DONE
         job.progress = 100.0
         job.master_key = master_key
@@ -239,9 +267,23 @@ def job_merge(*, job_id: int) -> None:
         storage.delete_prefix(job.work_prefix)
     except Exception:  # the title plays; leftovers are only disk space
         logger.exception("could not remove intermediate files of job %s", job_id)
+    return True
 
 
-def _merge(*, job: TranscodeJob, tmp: Path) -> str:
+def merge_claim(*, job: TranscodeJob) -> int | None:
+    """Claim the merge by compare-and-set on the merge count: of two merges
+    reading the same row (a redelivered message and the reconciler's), one
+    claims it. The latest claim is the only one that may write the
+    renditions, mark the job done and delete the chunks, so a superseded
+    merge never removes files the newer one is reading."""
+    attempt = job.merge_attempts + 1
+    claimed = TranscodeJob.objects.filter(
+        pk=job.pk, status=TranscodeJob.Status.MERGING, merge_attempts=job.merge_attempts,
+    ).update(merge_attempts=attempt, merge_started_at=timezone.now())
+    return attempt if claimed == 1 else None
+
+
+def _merge(*, job: TranscodeJob, tmp: Path) -> tuple[str, list[Rendition]]:
     plan = job.plan
     fps = Fraction(plan["fps"])
     out = tmp / "hls"
@@ -297,10 +339,7 @@ def _merge(*, job: TranscodeJob, tmp: Path) -> str:
     _artwork(plan=plan, joined=joined, out=out, duration=plan["frames"] / fps)
     prefix = job.video.ladder_prefix
     storage.put_tree(prefix, out)
-    with transaction.atomic():
-        Rendition.objects.filter(job=job).delete()
-        Rendition.objects.bulk_create(renditions)
-    return f"{prefix}/master.m3u8"
+    return f"{prefix}/master.m3u8", renditions
 
 
 def _artwork(*, plan: dict, joined: dict[str, Path], out: Path, duration: Fraction) -> None:
