@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ def plays(browser, base: str, video_id: str, n: int) -> list[dict]:
         page = context.new_page()
         page.goto(f"{base}/watch/{video_id}/")
         page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
-        results.append(page.evaluate("""() => {
+        results.append(page.evaluate(r"""() => {
             // Where the time went: when each step finished, from navigation start.
             const res = performance.getEntriesByType('resource');
             const end = (test) => { const e = res.find(r => test(r.name)); return e ? Math.round(e.responseEnd) : null; };
@@ -189,7 +189,7 @@ def main() -> None:
     assert {r["edge"] for r in via_edge} == {node.name}, via_edge
     assert {r["edge"] for r in via_origin} == {"origin"}, via_origin
     summary = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(), "plays": args.plays, "source": f"{args.seconds} s {args.height}p",
         "hls_js": via_edge[0]["hls"],
         "edge_p50_ms": statistics.median(edge_ms), "edge_p95_ms": percentile(edge_ms, 0.95),

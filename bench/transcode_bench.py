@@ -134,7 +134,7 @@ class Meter:
             for pid in children:
                 self.peak_child_hwm = max(self.peak_child_hwm, status_kib(pid, "VmHWM") * 1024)
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         self.load_before = os.getloadavg()
         self.jiffies0 = cpu_jiffies()
         self.self0 = resource.getrusage(resource.RUSAGE_SELF)

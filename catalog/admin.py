@@ -81,8 +81,7 @@ class VideoInline(admin.TabularInline):
     fk_name = "title"
     extra = 0
     can_delete = False
-    fields = ["source_name", "status", "duration", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("source_name", "status", "duration", "created_at")
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -181,7 +180,7 @@ class VideoChangeForm(forms.ModelForm):
         fields = ["title", "episode"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         episode, title = data.get("episode"), data.get("title")
         if episode and title and episode.season.title_id != title.pk:
             self.add_error("episode", "That episode belongs to another title.")

@@ -1,14 +1,27 @@
 """A small demo catalog, so a newcomer's first page is not empty."""
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from django.db import transaction
 
 from . import services
-from .models import Episode, Season, Title
+from .models import Title
 
 GENRES = ["Documentaries", "Drama", "Science & Nature", "Kids & Family", "Thrillers"]
 
-TITLES = [
+class DemoTitle(TypedDict):
+    name: str
+    kind: str
+    year: int
+    rating: str
+    genres: list[str]
+    countries: str
+    synopsis: str
+    seasons: NotRequired[dict[int, list[str]]]
+
+
+TITLES: list[DemoTitle] = [
     {
         "name": "Tides of the Malabar Coast", "kind": "film", "year": 2024, "rating": "all",
         "genres": ["Documentaries", "Science & Nature"], "countries": "",
@@ -28,7 +41,8 @@ TITLES = [
     {
         "name": "Frankfurt Nights", "kind": "series", "year": 2022, "rating": "16",
         "genres": ["Drama", "Thrillers"], "countries": "DE, AT, CH",
-        "synopsis": "A banker, a cab driver and a detective cross paths on the same rainy night. Available in DE, AT and CH.",
+        "synopsis": ("A banker, a cab driver and a detective cross paths on the same rainy night. "
+                     "Available in DE, AT and CH."),
         "seasons": {1: ["Main Station", "The Tower", "Last Train"]},
     },
     {
@@ -50,7 +64,7 @@ def demo_catalog_load() -> int:
     genres = {name: services.genre_get_or_create(name=name) for name in GENRES}
     for i, name in enumerate(GENRES):
         genres[name].position = i
-        genres[name].save(update_fields=["position"])
+        services.genre_save(genre=genres[name])
     created = 0
     for spec in TITLES:
         if Title.objects.filter(name=spec["name"]).exists():
@@ -61,8 +75,8 @@ def demo_catalog_load() -> int:
             countries=spec["countries"],
         )
         for number, episodes in spec.get("seasons", {}).items():
-            season = Season.objects.create(title=title, number=number)
+            season = services.season_save(title=title, number=number)
             for n, ep_name in enumerate(episodes, start=1):
-                Episode.objects.create(season=season, number=n, name=ep_name)
+                services.episode_save(season=season, number=n, name=ep_name)
         created += 1
     return created

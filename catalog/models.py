@@ -113,7 +113,7 @@ class Episode(models.Model):
         return f"{self.season}E{self.number:02d} {self.name}"
 
 
-def video_source_upload_to(instance: "Video", filename: str) -> str:
+def video_source_upload_to(instance: Video, filename: str) -> str:
     return source_key(instance.public_id, filename)
 
 
@@ -154,6 +154,11 @@ class Video(models.Model):
     def ladder_prefix(self) -> str:
         return ladder_prefix(self.public_id)
 
+    @property
+    def source_storage_name(self) -> str:
+        """The source's name in storage (always set: a Video is made from a stored source)."""
+        return self.source.name or ""
+
 
 class SourceUpload(models.Model):
     """A source file on its way into storage, before it becomes a Video.
@@ -189,3 +194,6 @@ class SourceUpload(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()}, {self.size} bytes)"

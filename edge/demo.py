@@ -40,7 +40,7 @@ def demo_edges_start(
         processes.append(subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
                                           stdout=stdout, stderr=stderr))
     deadline = time.monotonic() + wait
-    for node, process in zip(nodes, processes):
+    for node, process in zip(nodes, processes, strict=True):
         while True:
             try:
                 with urllib.request.urlopen(node.base_url + "/healthz", timeout=1):

@@ -90,7 +90,7 @@ def first_sample_end(segment: bytes) -> int:
                 continue
             base = moof_start
             default_size = None
-            for k3, p3, h3, s3 in _boxes(segment, p2 + h2, p2 + s2):
+            for k3, p3, h3, _s3 in _boxes(segment, p2 + h2, p2 + s2):
                 body = p3 + h3
                 if k3 == "tfhd":
                     flags = int.from_bytes(segment[body + 1:body + 4], "big")
@@ -259,7 +259,7 @@ def master_playlist_render(*, variants: Sequence[Variant], media: Sequence[Media
                      f"PATHWAY-ID={_quote(locations[0].pathway_id)}")
     for location in locations:
 
-        def group(group_id: str) -> str:
+        def group(group_id: str, location: Location = location) -> str:
             return f"{group_id}-{location.pathway_id}" if steered else group_id
 
         if steered:

@@ -94,7 +94,8 @@ def chunk_plan(*, total_frames: int, gop: int, segment_seconds: int, keyframe_se
     if len(starts) > 1 and total_frames - starts[-1] < segment_frames:
         starts.pop()
     ends = starts[1:] + [total_frames]
-    return [PlannedChunk(index=i, start_frame=s, end_frame=e) for i, (s, e) in enumerate(zip(starts, ends))]
+    return [PlannedChunk(index=i, start_frame=s, end_frame=e)
+            for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
 
 
 def output_frames(*, source_frames: int, duration: float, source_fps: Fraction, fps: Fraction) -> int:

@@ -166,7 +166,8 @@ def source_upload_complete(*, upload: SourceUpload, parts: list[dict] | None = N
     """All bytes are in: make the Video (which starts its transcode).
     Completing twice answers the same Video."""
     with transaction.atomic():
-        upload = SourceUpload.objects.select_for_update(of=("self",)).select_related("title", "episode").get(pk=upload.pk)
+        upload = (SourceUpload.objects.select_for_update(of=("self",)).select_related("title", "episode")
+                  .get(pk=upload.pk))
         if upload.status == SourceUpload.Status.COMPLETE:
             return upload
         if upload.status != SourceUpload.Status.OPEN:

@@ -82,7 +82,7 @@ class HttpOrigin:
                 if response.content_length is not None and size != response.content_length:
                     raise OriginError(f"GET {url}: {size} of {response.content_length} bytes")
                 return size
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise OriginError(f"GET {url}: {exc!r}") from exc
 
     async def close(self) -> None:

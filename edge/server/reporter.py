@@ -42,6 +42,6 @@ async def heartbeat_loop(*, config, stats, cache) -> None:
             try:
                 await heartbeat_send(session=session, control_url=config.control_url, node_id=config.node_id,
                                      secret=config.node_secret, report=report)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 logger.warning("heartbeat to %s failed: %r", config.control_url, exc)
             await asyncio.sleep(config.heartbeat_interval)

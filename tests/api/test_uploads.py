@@ -50,7 +50,7 @@ def test_s3_presigned_multipart_upload_then_transcode(s3_storage, worker, fast_p
     assert created.status_code == 201, created.text
     upload = created.json()
     assert upload["mode"] == "s3_multipart" and len(upload["parts"]) == 2
-    assert upload["key"].startswith(f"sources/") and upload["key"].endswith("/big.mp4")
+    assert upload["key"].startswith("sources/") and upload["key"].endswith("/big.mp4")
     done = []
     for part in upload["parts"]:
         assert urlsplit(part["url"]).netloc != urlsplit(live_server.url).netloc, "bytes go to the bucket"

@@ -115,7 +115,7 @@ def test_every_ffmpeg_command_for_a_source_whitelists_protocols_and_demuxers(sou
         path = tmp_path / "film.mov"
         path.write_bytes(b"\x00\x00\x00\x18ftypqt  " + b"\x00" * 64)
         source = ffmpeg.MediaInput.local(path)
-    with pytest.raises(Exception):
+    with pytest.raises(ffmpeg.MediaError):
         ffmpeg.probe(source)  # our fake ffprobe answers nothing; we only want its argv
     assert seen, "probe ran ffprobe"
     for argv in [*commands, *seen]:

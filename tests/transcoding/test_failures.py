@@ -161,7 +161,7 @@ def test_retry_redoes_only_what_is_missing(run_transcode, clips, admin_client, s
     )
     assert job.status == TranscodeJob.Status.DONE, job.error
     after = {c.pk: c.attempts for c in job.chunks.all()}
-    for pk, (status, attempts) in before.items():
+    for pk, (_status, attempts) in before.items():
         if pk in done_before:
             assert after[pk] == attempts, "a done chunk is not encoded again"
         else:

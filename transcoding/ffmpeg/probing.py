@@ -145,7 +145,7 @@ def _source_info(data: dict) -> SourceInfo:
         raise MediaError(f"The video lasts {duration / 3600:.1f} hours; the limit is {MAX_DURATION // 3600} hours.")
     declared = int(v.get("nb_frames") or 0)
     read = int(v.get("nb_read_packets") or 0)
-    warnings = []
+    warnings: list[str] = []
     if declared and "nb_read_packets" in v and read < declared * 0.98:
         raise MediaError(
             f"The file is truncated or damaged: its index lists {declared} frames but only {read} are there."

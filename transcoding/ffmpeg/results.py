@@ -9,6 +9,7 @@ from .errors import MediaError
 from .inputs import PACKAGE_DEMUXERS, PLAYLIST_DEMUXERS, ffprobe_bin
 from .probing import ffprobe_json
 
+
 @dataclass(frozen=True)
 class Frame:
     pts: float

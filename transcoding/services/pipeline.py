@@ -65,7 +65,7 @@ def job_prepare(*, job_id: int) -> None:
         first, size = (None, None)
         if source.remote:
             try:
-                first, size = storage.head(video.source.name)
+                first, size = storage.head(video.source_storage_name)
             except FileNotFoundError:
                 raise ffmpeg.MediaError("The source file is missing from storage.") from None
         info = ffmpeg.probe(source, head=first, size=size)
@@ -212,7 +212,7 @@ def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
         rungs=rungs, outputs=outputs, gop=plan["gop"], preset=plan["preset"],
     )
     ffmpeg.run(args, on_frames=_progress_reporter(chunk=chunk, total=chunk.frames, mine=mine))
-    for rung, path in zip(rungs, outputs):
+    for rung, path in zip(rungs, outputs, strict=True):
         if not path.exists() or path.stat().st_size == 0:
             raise ffmpeg.MediaError(f"The encoder wrote nothing for {rung.name}; the source may be damaged here.")
         storage.put(chunk_key(job, chunk, rung.name), path)

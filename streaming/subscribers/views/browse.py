@@ -3,24 +3,24 @@ a chosen profile sees what its country and profile allow; the API renders
 the same selectors."""
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from catalog.selectors import title_list
 
 from .. import selectors
-from ..viewer import profile_required
+from ..viewer import ViewerRequest, profile_required
 
 
 @profile_required
-def browse(request: HttpRequest) -> HttpResponse:
+def browse(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     rows = selectors.home_rows(profile=viewer.profile, country=viewer.country, staff=viewer.staff)
     return render(request, "catalog/browse.html", {"rows": rows, "country": viewer.country, "viewer": viewer})
 
 
 @profile_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     query = request.GET.get("q", "")[:100].strip()
     results = list(title_list(country=viewer.country, staff=viewer.staff, kids=viewer.kids,
@@ -30,7 +30,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @profile_required
-def title_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def title_detail(request: ViewerRequest, slug: str) -> HttpResponse:
     viewer = request.viewer
     detail = selectors.title_detail(slug=slug, profile=viewer.profile, country=viewer.country, staff=viewer.staff)
     if detail is None:

@@ -21,11 +21,11 @@ from streaming.core.errors import ApplicationError
 
 from .. import services
 from ..models import PlaybackSession
-from ..viewer import device_id, profile_required
+from ..viewer import ViewerRequest, device_id, profile_required
 
 
 @profile_required
-def watch(request: HttpRequest, public_id) -> HttpResponse:
+def watch(request: ViewerRequest, public_id) -> HttpResponse:
     viewer = request.viewer
     video = get_object_or_404(Video.objects.select_related("title"), public_id=public_id)
     try:
