@@ -14,7 +14,8 @@ from tests.fixtures.transcode import transcode as start_and_wait
 from tests.transcoding.test_failures import lose_first_merge, merging_without_merge
 from tests.transcoding.test_pipeline import assert_package_is_correct
 from transcoding.models import Chunk, TranscodeJob
-from transcoding.services import pipeline, profile_default
+from transcoding.services import chunks, profile_default
+from transcoding.services import merge as merge_step
 
 
 @pytest.fixture
@@ -27,16 +28,16 @@ def encoding_chunk(db):
 
 def test_of_two_deliveries_reading_one_chunk_exactly_one_claims_it(encoding_chunk):
     first, second = Chunk.objects.get(pk=encoding_chunk.pk), Chunk.objects.get(pk=encoding_chunk.pk)
-    assert pipeline.chunk_claim(chunk=first) == 1
-    assert pipeline.chunk_claim(chunk=second) is None, "it read the row before the first claim"
+    assert chunks.chunk_claim(chunk=first) == 1
+    assert chunks.chunk_claim(chunk=second) is None, "it read the row before the first claim"
     row = Chunk.objects.get(pk=encoding_chunk.pk)
     assert (row.status, row.attempts) == (Chunk.Status.RUNNING, 1)
 
 
 def test_a_redelivery_supersedes_a_dead_attempt_which_can_no_longer_write(encoding_chunk):
-    assert pipeline.chunk_claim(chunk=Chunk.objects.get(pk=encoding_chunk.pk)) == 1
+    assert chunks.chunk_claim(chunk=Chunk.objects.get(pk=encoding_chunk.pk)) == 1
     # The worker died mid-chunk; the broker redelivers the message to another worker.
-    assert pipeline.chunk_claim(chunk=Chunk.objects.get(pk=encoding_chunk.pk)) == 2
+    assert chunks.chunk_claim(chunk=Chunk.objects.get(pk=encoding_chunk.pk)) == 2
     stale = Chunk.objects.filter(pk=encoding_chunk.pk, attempts=1)
     assert stale.update(status=Chunk.Status.DONE) == 0, "the old attempt's writes are fenced off"
     assert Chunk.objects.get(pk=encoding_chunk.pk).status == Chunk.Status.RUNNING
@@ -44,7 +45,7 @@ def test_a_redelivery_supersedes_a_dead_attempt_which_can_no_longer_write(encodi
 
 def test_a_done_chunk_is_never_claimed_again(encoding_chunk):
     Chunk.objects.filter(pk=encoding_chunk.pk).update(status=Chunk.Status.DONE)
-    assert pipeline.chunk_claim(chunk=Chunk.objects.get(pk=encoding_chunk.pk)) is None
+    assert chunks.chunk_claim(chunk=Chunk.objects.get(pk=encoding_chunk.pk)) is None
 
 
 def test_two_merges_racing_one_finishes_and_the_package_is_whole(worker, fast_profile, clips, monkeypatch, tmp_path):
@@ -58,7 +59,7 @@ def test_two_merges_racing_one_finishes_and_the_package_is_whole(worker, fast_pr
     # redelivered message, or the reconciler's) has claimed the job too.
     inside = []
     both_inside = threading.Event()
-    real_merge = pipeline._merge
+    real_merge = merge_step._merge
 
     def merge_together(*, job, tmp):
         inside.append(threading.current_thread().name)
@@ -67,12 +68,12 @@ def test_two_merges_racing_one_finishes_and_the_package_is_whole(worker, fast_pr
         assert both_inside.wait(60)
         return real_merge(job=job, tmp=tmp)
 
-    monkeypatch.setattr(pipeline, "_merge", merge_together)
+    monkeypatch.setattr(merge_step, "_merge", merge_together)
     finished: dict[str, bool] = {}
 
     def merge(name: str) -> None:
         try:
-            finished[name] = pipeline.job_merge(job_id=job.pk)
+            finished[name] = merge_step.job_merge(job_id=job.pk)
         finally:
             connection.close()
 

@@ -14,8 +14,8 @@ from django.core.files.storage import default_storage
 
 from catalog.models import Video, ladder_prefix
 from transcoding import ffmpeg
-from transcoding.hls import media_playlist_read
 from transcoding.models import Chunk, Rendition, TranscodeJob
+from transcoding.packaging import media_playlist_read
 
 
 def download_package(video: Video, dest: Path) -> Path:

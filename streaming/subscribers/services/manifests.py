@@ -14,7 +14,7 @@ from edge.selectors import Pathway, origin_pathway, pathways_for_ids
 from edge.signing import token_issue, video_path_prefix
 from edge.steering import pathway_url, steering_uri_build
 from streaming.core.errors import ApplicationError
-from transcoding.hls import Location, Variant, ladder_parts, master_playlist_render
+from transcoding.packaging import Location, Variant, ladder_parts, master_playlist_render
 from transcoding.selectors import renditions_playable
 
 from ..models import PlaybackSession

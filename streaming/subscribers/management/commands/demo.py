@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo_data import demo_catalog_load
-from catalog.models import Title, Video
+from catalog.models import Title
+from catalog.selectors import video_is_playable
 from catalog.services import genre_get_or_create, title_create, video_create
 from edge.demo import demo_edges_start, demo_edges_stop
 from transcoding import ffmpeg
@@ -116,7 +117,7 @@ class Command(BaseCommand):
             title = title_create(name=SAMPLE_TITLE, year=2026, synopsis=SAMPLE_SYNOPSIS,
                                  maturity_rating=Title.Rating.ALL, genres=genres)
         video = title.videos.order_by("-created_at").first()
-        if video and video.status == Video.Status.READY:
+        if video and video_is_playable(video=video):
             self.stdout.write(f"Sample title ready: {SAMPLE_TITLE}")
             return
         if video is None:
