@@ -19,6 +19,7 @@ from catalog.keys import LADDER_ROOT
 from edge.media_types import is_playlist, media_type_for
 from edge.server.cache import DiskCache
 from edge.server.origins import Origin, OriginError, OriginNotFound
+from edge.server.reporter import heartbeat_loop
 from edge.signing import TokenError, token_verify
 
 logger = logging.getLogger("edge.server")
@@ -191,11 +192,10 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
             stats.bytes_served += response.content_length
 
     async def lifecycle(app: web.Application):
-        from edge.server.reporter import heartbeat_loop
-
         reporter = None
         if config.control_url and config.node_id and config.node_secret:
-            reporter = asyncio.ensure_future(heartbeat_loop(config=config, stats=stats, cache=cache))
+            reporter = asyncio.ensure_future(heartbeat_loop(config=config, stats=stats, cache=cache,
+                                                                software=SOFTWARE))
         yield
         if reporter is not None:
             reporter.cancel()
