@@ -25,10 +25,11 @@ Choices, and why:
   already carries its signed token in its path, so every relative URL
   inherits it, exactly as HLS relative URIs do. A base must end with ``/``
   or the last path segment would be replaced on resolution.
-- ``ContentSteering`` is rendered only when asked for (see ``Steering``):
-  Shaka 5.2 then uses only ``defaultServiceLocation`` until the steering
-  server answers, so without a steering server it would disable the plain
-  BaseURL failover that every DASH player implements.
+- ``ContentSteering`` is rendered only when asked for (see ``Steering``).
+  Ordered BaseURLs are the floor every DASH player implements (Shaka 5.2
+  tries them in turn on each request); with ``ContentSteering`` Shaka obeys
+  the steering server, and until it answers uses ``defaultServiceLocation``
+  only, which with a single pathway named there disables failover.
 """
 from __future__ import annotations
 
@@ -127,9 +128,18 @@ class BaseUrl:
 
 @dataclass(frozen=True)
 class Steering:
-    """DASH-IF content steering: ``server`` answers the steering manifest."""
+    """DASH-IF content steering: ``server`` answers the steering manifest
+    (the HLS steering JSON, PATHWAY-PRIORITY naming serviceLocations).
+
+    ``default_service_locations`` is rendered as the whitespace-separated
+    list the DASH-IF spec (and dash.js) read. Name every pathway, in
+    priority order: Shaka 5.2 splits the attribute on commas, so a list
+    matches no single pathway and it falls back to all BaseURLs in order
+    (plain failover) until the steering server answers; a single name pins
+    Shaka to that one pathway, dead or alive (tests/transcoding/
+    test_dash_playback.py shows all three cases)."""
     server: str
-    default_service_location: str
+    default_service_locations: tuple[str, ...]
     query_before_start: bool = False
     proxy_server_url: str | None = None
 
@@ -215,7 +225,7 @@ def render_mpd(p: Presentation) -> str:
     if p.steering is not None:
         s = p.steering
         _el(mpd, "ContentSteering", {
-            "defaultServiceLocation": s.default_service_location,
+            "defaultServiceLocation": " ".join(s.default_service_locations),
             "queryBeforeStart": "true" if s.query_before_start else "false",
             "proxyServerURL": s.proxy_server_url,
         }, s.server)

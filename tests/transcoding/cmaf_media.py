@@ -22,7 +22,8 @@ class Rendition:
     name: str                   # folder, and Representation id
     files: SegmentFiles         # relative URLs, measured durations
     codecs: str                 # read from init.mp4
-    peak_bandwidth: int         # bits/s of the largest segment
+    peak_bandwidth: int         # bits/s of the busiest segment (HLS BANDWIDTH, DASH @bandwidth)
+    average_bandwidth: int      # bits/s over the whole rendition
     hls_durations: tuple[Fraction, ...]  # what the HLS playlist says
 
     @property
@@ -50,9 +51,10 @@ def _package(root: Path, name: str, input_args: list[str], codec_args: list[str]
     segments = [p.read_bytes() for p in segment_paths]
     files = measure_segments(init, segments, init_url=f"{name}/init.mp4", media_url=f"{name}/seg_$Number%05d$.m4s")
     peak = max(len(data) * 8 / (Fraction(s.duration, files.timescale)) for data, s in zip(segments, files.segments))
+    average = sum(len(data) for data in segments) * 8 / files.duration
     playlist = (folder / "index.m3u8").read_text()
     hls = tuple(Fraction(v).limit_denominator(1_000_000) for v in re.findall(r"#EXTINF:([\d.]+),", playlist))
-    return Rendition(name, files, codecs_from_init(init), int(peak), hls)
+    return Rendition(name, files, codecs_from_init(init), int(peak), int(average), hls)
 
 
 def package_video(root: Path, source: Path, name: str, codec: str, *, width: int, height: int,

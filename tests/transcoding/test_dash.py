@@ -98,11 +98,11 @@ def test_structure_of_a_static_mpd():
 
 
 def test_steering_rendered_when_asked():
-    steering = Steering("https://steer.example/dash?session=a&b=c", "edge", query_before_start=True)
+    steering = Steering("https://steer.example/dash?session=a&b=c", ("edge", "origin"), query_before_start=True)
     root = ET.fromstring(render_mpd(_presentation(base_urls=(BaseUrl("https://e/t/x/", "edge"),), steering=steering)))
     node = root.find("d:ContentSteering", NS)
     assert node.text == "https://steer.example/dash?session=a&b=c"
-    assert node.attrib == {"defaultServiceLocation": "edge", "queryBeforeStart": "true"}
+    assert node.attrib == {"defaultServiceLocation": "edge origin", "queryBeforeStart": "true"}
 
 
 def test_xml_is_escaped():
