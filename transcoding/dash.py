@@ -18,8 +18,16 @@ Choices, and why:
   would be with a nominal ``@duration``. Per Representation because each
   rung lives under its own folder (``v720/...``) and may have its own
   timescale.
-- ``presentationTimeOffset`` = the first segment's decode time, so a stream
-  whose timestamps start at 1 s (the pipeline's offset) still presents from 0.
+- One media time origin for every track (``Presentation.media_start``,
+  default: the earliest first-segment decode time of all video and audio),
+  written as each template's ``presentationTimeOffset`` in its timescale:
+  a title whose timestamps start at 1 s (the pipeline's offset) presents
+  from 0, and audio and video keep the offsets they were encoded with, as
+  in HLS. A per-track offset would silently re-align them.
+- WebVTT is a whole-file sidecar per language. Its cue times are
+  presentation times (0 = ``media_start``): players apply no
+  ``X-TIMESTAMP-MAP`` in DASH (Shaka only reads it for HLS), so the HLS
+  subtitle segments cannot be reused as they are.
 - Relative media URLs, and ``BaseURL`` elements (one per delivery pathway,
   in priority order, ``serviceLocation`` naming the pathway): each base
   already carries its signed token in its path, so every relative URL
@@ -34,126 +42,19 @@ Choices, and why:
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable, Sequence
 
-from .isobmff import fragment_timing, tracks
+from .dash_model import (
+    CHANNELS_SCHEME, MPD_NS, ROLE_SCHEME, TEXT_ROLES, AudioRepresentation, AudioSet, BaseUrl,
+    Presentation, Segment, SegmentFiles, Steering, TextTrack, VideoRepresentation, VideoSet, measure_segments,
+    video_set,
+)
 
 __all__ = [
     "Segment", "SegmentFiles", "VideoRepresentation", "VideoSet", "AudioRepresentation", "AudioSet",
     "TextTrack", "BaseUrl", "Steering", "Presentation", "render_mpd", "iso_duration", "measure_segments",
     "MPD_NS", "ROLE_SCHEME", "video_set",
 ]
-
-MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
-LIVE_PROFILE = "urn:mpeg:dash:profile:isoff-live:2011"
-ROLE_SCHEME = "urn:mpeg:dash:role:2011"
-CHANNELS_SCHEME = "urn:mpeg:dash:23003:3:audio_channel_configuration:2011"
-TEXT_ROLES = frozenset({"subtitle", "caption", "forced-subtitle"})
-
-
-@dataclass(frozen=True)
-class Segment:
-    start: int     # decode time, in the track's timescale
-    duration: int
-
-
-@dataclass(frozen=True)
-class SegmentFiles:
-    """The init segment and media segments of one rendition, relative URLs."""
-    init: str                       # "v720/init.mp4"
-    media: str                      # "v720/seg_$Number%05d$.m4s"
-    timescale: int
-    segments: tuple[Segment, ...]
-    start_number: int = 0
-
-    @property
-    def duration(self) -> Fraction:
-        return Fraction(sum(s.duration for s in self.segments), self.timescale)
-
-
-@dataclass(frozen=True)
-class VideoRepresentation:
-    id: str
-    bandwidth: int                  # peak bits/s, as HLS BANDWIDTH
-    width: int
-    height: int
-    frame_rate: Fraction
-    codecs: str
-    files: SegmentFiles
-    sar: str = "1:1"
-
-
-@dataclass(frozen=True)
-class VideoSet:
-    """One AdaptationSet: all rungs of one codec (players switch within it)."""
-    representations: tuple[VideoRepresentation, ...]
-
-
-@dataclass(frozen=True)
-class AudioRepresentation:
-    id: str
-    bandwidth: int
-    codecs: str
-    sampling_rate: int
-    files: SegmentFiles
-
-
-@dataclass(frozen=True)
-class AudioSet:
-    lang: str                       # BCP 47
-    channels: int
-    representations: tuple[AudioRepresentation, ...]
-    label: str | None = None
-    main: bool = False              # Role "main": the default language
-
-
-@dataclass(frozen=True)
-class TextTrack:
-    """A whole-title WebVTT file."""
-    id: str
-    lang: str
-    url: str                        # "subs/en.vtt"
-    role: str = "subtitle"          # subtitle | caption | forced-subtitle
-    label: str | None = None
-    bandwidth: int = 256
-
-
-@dataclass(frozen=True)
-class BaseUrl:
-    url: str                        # absolute, ends with "/", token in the path
-    service_location: str           # pathway name: "edge", "zone-b", "origin"
-
-
-@dataclass(frozen=True)
-class Steering:
-    """DASH-IF content steering: ``server`` answers the steering manifest
-    (the HLS steering JSON, PATHWAY-PRIORITY naming serviceLocations).
-
-    ``default_service_locations`` is rendered as the whitespace-separated
-    list the DASH-IF spec (and dash.js) read. Name every pathway, in
-    priority order: Shaka 5.2 splits the attribute on commas, so a list
-    matches no single pathway and it falls back to all BaseURLs in order
-    (plain failover) until the steering server answers; a single name pins
-    Shaka to that one pathway, dead or alive (tests/transcoding/
-    test_dash_playback.py shows all three cases)."""
-    server: str
-    default_service_locations: tuple[str, ...]
-    query_before_start: bool = False
-    proxy_server_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Presentation:
-    duration: Fraction              # seconds
-    video: tuple[VideoSet, ...]
-    audio: tuple[AudioSet, ...] = ()
-    text: tuple[TextTrack, ...] = ()
-    base_urls: tuple[BaseUrl, ...] = ()
-    steering: Steering | None = None
-    min_buffer_time: Fraction | None = None   # default: the longest segment
-    profiles: str = LIVE_PROFILE
 
 
 def iso_duration(seconds: Fraction | float | int) -> str:
@@ -179,12 +80,10 @@ def _el(parent: ET.Element, tag: str, attrs: dict[str, object] | None = None, te
     return node
 
 
-def _timeline(parent: ET.Element, files: SegmentFiles) -> None:
-    if not files.segments:
-        raise ValueError(f"{files.init}: no segments")
+def _timeline(parent: ET.Element, files: SegmentFiles, origin: Fraction) -> None:
     template = _el(parent, "SegmentTemplate", {
         "timescale": files.timescale,
-        "presentationTimeOffset": files.segments[0].start,
+        "presentationTimeOffset": round(origin * files.timescale),
         "initialization": files.init, "media": files.media, "startNumber": files.start_number,
     })
     timeline = _el(template, "SegmentTimeline")
@@ -211,6 +110,13 @@ def render_mpd(p: Presentation) -> str:
     """The MPD as UTF-8 XML text (ElementTree does the escaping)."""
     if not p.video:
         raise ValueError("a presentation needs at least one video AdaptationSet")
+    all_files = [r.files for vs in p.video for r in vs.representations] + \
+        [r.files for a in p.audio for r in a.representations]
+    for files in all_files:
+        if not files.segments:
+            raise ValueError(f"{files.init}: no segments")
+    origin = p.media_start if p.media_start is not None else \
+        min(Fraction(f.segments[0].start, f.timescale) for f in all_files)
     longest = max(Fraction(s.duration, r.files.timescale)
                   for vs in p.video for r in vs.representations for s in r.files.segments)
     ET.register_namespace("", MPD_NS)
@@ -245,7 +151,7 @@ def render_mpd(p: Presentation) -> str:
                 "id": r.id, "bandwidth": r.bandwidth, "codecs": r.codecs, "width": r.width,
                 "height": r.height, "frameRate": _rate(r.frame_rate), "sar": r.sar,
             })
-            _timeline(rep, r.files)
+            _timeline(rep, r.files, origin)
     for a in p.audio:
         aset = _el(period, "AdaptationSet", {
             "id": next_id, "contentType": "audio", "mimeType": "audio/mp4", "lang": a.lang,
@@ -262,7 +168,7 @@ def render_mpd(p: Presentation) -> str:
             rep = _el(aset, "Representation", {
                 "id": r.id, "bandwidth": r.bandwidth, "codecs": r.codecs, "audioSamplingRate": r.sampling_rate,
             })
-            _timeline(rep, r.files)
+            _timeline(rep, r.files, origin)
     for t in p.text:
         if t.role not in TEXT_ROLES:
             raise ValueError(f"text role {t.role!r} is not one of {sorted(TEXT_ROLES)}")
@@ -275,30 +181,3 @@ def render_mpd(p: Presentation) -> str:
         _el(rep, "BaseURL", None, t.url)
     ET.indent(mpd, space=" ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(mpd, encoding="unicode") + "\n"
-
-
-def measure_segments(init: bytes, segments: Iterable[bytes], *, init_url: str, media_url: str,
-                     start_number: int = 0, track_id: int | None = None) -> SegmentFiles:
-    """``SegmentFiles`` for one rendition from its real bytes: the timescale
-    from ``mdhd``, each segment's start (``tfdt``) and duration (sum of its
-    samples). ``track_id`` picks a track when the init holds several."""
-    all_tracks = tracks(init)
-    track = next((t for t in all_tracks if track_id in (None, t.track_id)), None)
-    if track is None:
-        raise ValueError(f"no track {track_id} in the init segment")
-    out = []
-    for data in segments:
-        timing = next((f for f in fragment_timing(data, init) if f.track_id == track.track_id), None)
-        if timing is None:
-            raise ValueError(f"a segment has no fragment for track {track.track_id}")
-        out.append(Segment(timing.start, timing.duration))
-    return SegmentFiles(init_url, media_url, track.timescale, tuple(out), start_number)
-
-
-def video_set(representations: Sequence[VideoRepresentation]) -> VideoSet:
-    """A VideoSet, refusing to mix codecs: players switch within a set and a
-    player that mixes codecs mid-stream stalls (MEDIA.md)."""
-    families = {r.codecs.split(".")[0] for r in representations}
-    if len(families) > 1:
-        raise ValueError(f"one AdaptationSet per codec, got {sorted(families)}")
-    return VideoSet(tuple(representations))

@@ -157,3 +157,15 @@ def test_measured_timeline_matches_the_hls_playlist(tmp_path):
         assert starts == sorted(starts)
     assert [Fraction(s.duration, 15360) for s in video.files.segments] == [2, 2, 1]
     assert abs(audio.seconds - 5) < Fraction(1, 20)
+
+
+def test_one_media_origin_for_audio_and_video():
+    """Video from 1 s, audio from 0.99 s (priming): both templates offset by
+    the same 0.99 s, so their 10 ms relative offset survives, as in HLS."""
+    video = VideoRepresentation("v", 1, 320, 180, Fraction(30), "avc1.64000d", _files("v", [30720], 15360, start=15360))
+    audio = AudioSet("en", 2, (AudioRepresentation("a", 1, "mp4a.40.2", 48000, _files("a", [96000], 48000, start=47520)),))
+    root = ET.fromstring(render_mpd(Presentation(Fraction(2), (VideoSet((video,)),), (audio,))))
+    offsets = [int(t.get("presentationTimeOffset")) / int(t.get("timescale")) for t in root.iter(f"{{{MPD_NS}}}SegmentTemplate")]
+    assert offsets == [pytest.approx(0.99, abs=1 / 15360), 0.99]
+    explicit = ET.fromstring(render_mpd(Presentation(Fraction(2), (VideoSet((video,)),), (audio,), media_start=Fraction(1))))
+    assert [t.get("presentationTimeOffset") for t in explicit.iter(f"{{{MPD_NS}}}SegmentTemplate")] == ["15360", "48000"]
