@@ -22,9 +22,13 @@ SVT-AV1 1.4.1; tests/transcoding/test_encoders.py proves it on real encodes):
   parallel lookahead): byte-identical across runs. x265's own documentation
   says "VBV introduces non-determinism in the encoder ... regardless of the
   amount of frame parallelism" (threading.rst); with no pool at all there is
-  no concurrent work left to race. Its output also depends on the pool and
-  frame-thread counts, so they must be pinned anyway, not left to the core
-  count of whichever worker runs the chunk.
+  no concurrent work left to race. (In three-run trials at 640x360 on two
+  cores, pools=2 with one or two frame threads also repeated itself; pinning
+  removes the cause instead of relying on that.) The output does depend on
+  the pool and frame-thread counts (three settings, three different
+  streams), so they must be pinned anyway, not left to the core count of
+  whichever worker runs the chunk. Cost: one core per encode, as for x264;
+  the pipeline gets its parallelism from chunks encoded side by side.
 - SVT-AV1: ``lp=1``. With its default (all cores) two VBR encodes of the same
   input differ; with ``lp=1`` they are identical. SVT-AV1 1.4.1 has no capped
   VBR: CBR is refused with random-access prediction ("CBR Rate control is
