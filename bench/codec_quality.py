@@ -2,7 +2,7 @@
 
 For each size: make a lossless reference clip at that size (FFV1), encode
 H.264 at Apple's bitrate for the size with the production options
-(transcoding.encoders), measure its PSNR and SSIM against the reference,
+(transcoding.ffmpeg.encoders), measure its PSNR and SSIM against the reference,
 then search each other codec's target bitrate until an encode's PSNR-Y is
 within --tolerance dB of H.264's. Reported: the bits each codec really wrote
 (sample sizes in the fMP4, not the target), their ratio to H.264's, PSNR-Y,
@@ -42,9 +42,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from transcoding.encoders import CODECS, as_args, rung_options  # noqa: E402
-from transcoding.isobmff import iter_samples, tracks  # noqa: E402
+from transcoding.ffmpeg import quality as commands  # noqa: E402
+from transcoding.ffmpeg.encoders import CODECS, rung_options  # noqa: E402
 from transcoding.ladders import APPLE_H264_LADDER  # noqa: E402
+from transcoding.packaging.isobmff import iter_samples, tracks  # noqa: E402
 
 # Generated sources (lavfi), all synthetic: say which one a figure is for.
 SOURCES = {
@@ -68,7 +69,6 @@ SOURCES = {
             "noise=alls=2:allf=t"),
 }
 ENV = {**os.environ, "SVT_LOG": "2"}
-FMP4 = ["-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
 
 
 @dataclass
@@ -98,12 +98,10 @@ def make_reference(source: str, w: int, h: int, fps: int, seconds: float, out: P
     if source in SOURCES:
         graph = SOURCES[source].format(w=w, h=h, w2=2 * w, h2=2 * h, w3=w // 3 // 2 * 2, h3=h // 3 // 2 * 2,
                                        sigma=round(h / 120, 2), fps=fps)
-        cmd = ["ffmpeg", "-hide_banner", "-y", "-filter_complex",
-               f"{graph},format=yuv420p,trim=duration={seconds}[v]", "-map", "[v]"]
+        run(commands.reference_from_graph_args(graph=graph, seconds=seconds, output=out))
     else:
-        cmd = ["ffmpeg", "-hide_banner", "-y", "-i", source, "-t", str(seconds), "-an",
-               "-vf", f"fps={fps},scale={w}:{h}:flags=bicubic,format=yuv420p"]
-    run(cmd + ["-c:v", "ffv1", str(out)])
+        run(commands.reference_from_file_args(source=Path(source), width=w, height=h, fps=fps, seconds=seconds,
+                                              output=out))
     return out
 
 
@@ -121,11 +119,7 @@ def quality(distorted: Path, reference: Path, fps: int) -> tuple[float, float, f
     the reference's millisecond timestamps against the fMP4's 1/15360 ones
     otherwise pair some frames with their neighbour (a lossless encode then
     scores 24 dB instead of infinity)."""
-    retime = f"settb=1/{fps},setpts=N"
-    graph = (f"[0:v]{retime},split[d1][d2];[1:v]{retime},split[r1][r2];"
-             "[d1][r1]psnr;[d2][r2]ssim")
-    err, _ = run(["ffmpeg", "-hide_banner", "-i", str(distorted), "-i", str(reference),
-                  "-lavfi", graph, "-f", "null", "-"])
+    err, _ = run(commands.psnr_ssim_args(distorted=distorted, reference=reference, fps=fps))
     psnr = re.search(r"PSNR y:([\d.]+) u:[\d.]+ v:[\d.]+ average:([\d.]+)", err)
     ssim = re.search(r"SSIM Y:([\d.]+)", err)
     if not psnr or not ssim:
@@ -136,7 +130,7 @@ def quality(distorted: Path, reference: Path, fps: int) -> tuple[float, float, f
 def encode(codec: str, kbps: int, preset: str, ref: Path, out: Path, size: str, seconds: float, fps: int) -> Measure:
     gop = 2 * fps  # keyframes every 2 s, as the pipeline encodes
     options = rung_options(codec, bitrate=kbps * 1000, gop=gop, preset=preset)
-    _, cpu = run(["ffmpeg", "-hide_banner", "-y", "-i", str(ref), *as_args(options), *FMP4, str(out)])
+    _, cpu = run(commands.encode_fmp4_args(reference=ref, options=options, output=out))
     y, avg, ssim = quality(out, ref, fps)
     return Measure(codec, size, kbps, video_kbps(out), y, avg, ssim, cpu / seconds)
 

@@ -9,9 +9,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from tests.transcoding.codec_media import ffmpeg
-from transcoding.codecs import codecs_from_init
-from transcoding.dash import SegmentFiles, measure_segments
-from transcoding.encoders import as_args, rung_options
+from transcoding.ffmpeg.encoders import as_args, rung_options
+from transcoding.packaging.codecs import codecs_from_init
+from transcoding.packaging.dash import SegmentFiles, measure_segments
 
 SEGMENT_SECONDS = 2
 FPS = 30
@@ -50,7 +50,7 @@ def _package(root: Path, name: str, input_args: list[str], codec_args: list[str]
     segment_paths = sorted(folder.glob("seg_*.m4s"))
     segments = [p.read_bytes() for p in segment_paths]
     files = measure_segments(init, segments, init_url=f"{name}/init.mp4", media_url=f"{name}/seg_$Number%05d$.m4s")
-    peak = max(len(data) * 8 / (Fraction(s.duration, files.timescale)) for data, s in zip(segments, files.segments))
+    peak = max(len(data) * 8 / (Fraction(s.duration, files.timescale)) for data, s in zip(segments, files.segments, strict=True))
     average = sum(len(data) for data in segments) * 8 / files.duration
     playlist = (folder / "index.m3u8").read_text()
     hls = tuple(Fraction(v).limit_denominator(1_000_000) for v in re.findall(r"#EXTINF:([\d.]+),", playlist))

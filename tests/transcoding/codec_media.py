@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
 
-from transcoding.isobmff import Sample, iter_samples, tracks
+from transcoding.packaging.isobmff import Sample, iter_samples, tracks
 
 FMP4 = ["-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
 # SVT-AV1 logs through its own logger: keep warnings and errors only.

@@ -7,10 +7,17 @@ from pathlib import Path
 import pytest
 
 from tests.transcoding.codec_media import (
-    FMP4, av1_sequence_header, ffmpeg, h264_sps_codec, hevc_sps_ptl, obus, stream, video_samples,
+    FMP4,
+    av1_sequence_header,
+    ffmpeg,
+    h264_sps_codec,
+    hevc_sps_ptl,
+    obus,
+    stream,
+    video_samples,
 )
-from transcoding.codecs import CodecError, codecs_from_init, hevc_codec, track_codecs
-from transcoding.isobmff import BoxError, find, tracks
+from transcoding.packaging.codecs import CodecError, codecs_from_init, hevc_codec, track_codecs
+from transcoding.packaging.isobmff import BoxError, find, tracks
 
 VIDEO = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=1"]
 AUDIO = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"]

@@ -8,9 +8,21 @@ from fractions import Fraction
 import pytest
 
 from tests.transcoding.cmaf_media import make_source, package_audio, package_video
-from transcoding.dash import (
-    MPD_NS, AudioRepresentation, AudioSet, BaseUrl, Presentation, Segment, SegmentFiles, Steering,
-    TextTrack, VideoRepresentation, VideoSet, iso_duration, render_mpd, video_set,
+from transcoding.packaging.dash import (
+    MPD_NS,
+    AudioRepresentation,
+    AudioSet,
+    BaseUrl,
+    Presentation,
+    Segment,
+    SegmentFiles,
+    Steering,
+    TextTrack,
+    VideoRepresentation,
+    VideoSet,
+    iso_duration,
+    render_mpd,
+    video_set,
 )
 
 NS = {"d": MPD_NS}
@@ -152,7 +164,7 @@ def test_measured_timeline_matches_the_hls_playlist(tmp_path):
     for rendition in (video, audio):
         measured = [Fraction(s.duration, rendition.files.timescale) for s in rendition.files.segments]
         assert len(measured) == len(rendition.hls_durations) == 3
-        assert all(abs(m - h) < Fraction(1, 1000) for m, h in zip(measured, rendition.hls_durations))
+        assert all(abs(m - h) < Fraction(1, 1000) for m, h in zip(measured, rendition.hls_durations, strict=True))
         starts = [s.start for s in rendition.files.segments]
         assert starts == sorted(starts)
     assert [Fraction(s.duration, 15360) for s in video.files.segments] == [2, 2, 1]

@@ -3,7 +3,7 @@ Player, a tiny real CMAF ladder made here with ffmpeg and served on loopback.
 
 The ladder: H.264 and AV1 at 320x180 and 640x360 (4 s, 2 s segments, each
 rung packaged by ffmpeg's HLS muxer into init.mp4 + seg_*.m4s), AAC audio in
-English and French, WebVTT subtitles. The MPD comes from transcoding.dash
+English and French, WebVTT subtitles. The MPD comes from transcoding.packaging.dash
 with durations measured from the segment files; the server puts a token in
 every path, as the signed edge URLs do, and refuses requests without it."""
 from __future__ import annotations
@@ -21,9 +21,16 @@ import pytest
 
 from tests.conftest import free_port
 from tests.transcoding.cmaf_media import Rendition, make_source, package_audio, package_video
-from transcoding.dash import (
-    AudioRepresentation, AudioSet, BaseUrl, Presentation, Steering, TextTrack, VideoRepresentation,
-    render_mpd, video_set,
+from transcoding.packaging.dash import (
+    AudioRepresentation,
+    AudioSet,
+    BaseUrl,
+    Presentation,
+    Steering,
+    TextTrack,
+    VideoRepresentation,
+    render_mpd,
+    video_set,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -346,7 +353,7 @@ def test_content_steering_in_shaka(browser, server, ladder, case):
       plain failover;
     - no steering server, defaultServiceLocation="edge": Shaka uses that
       pathway only and never tries the origin: nothing plays. This is why
-      transcoding.dash renders ContentSteering only on request."""
+      transcoding.packaging.dash renders ContentSteering only on request."""
     answers, default, plays = STEERING_CASES[case]
     dead = f"http://127.0.0.2:{free_port()}/t/{TOKEN}/title/"
     server.steering = {"VERSION": 1, "TTL": 300, "PATHWAY-PRIORITY": ["origin", "edge"]} if answers else None

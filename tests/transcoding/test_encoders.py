@@ -16,17 +16,24 @@ reasons that have nothing to do with the code."""
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import ffmpeg as ffmpeg_python
 import pytest
 
 from tests.transcoding.codec_media import (
-    av1_frame_headers, cut_clip, encode, h264_nal_type, hevc_nal_type, keyframe_times,
-    length_prefixed_nals, video_samples,
+    av1_frame_headers,
+    cut_clip,
+    encode,
+    h264_nal_type,
+    hevc_nal_type,
+    keyframe_times,
+    length_prefixed_nals,
+    video_samples,
 )
-from transcoding.encoders import CODECS, as_args, rung_options
-from transcoding.isobmff import tracks
+from transcoding.ffmpeg.encoders import CODECS, as_args, rung_options
+from transcoding.packaging.isobmff import tracks
 
 GOP = 60           # 2 s at 30 fps
 TARGET = 400_000   # bits/s, for a 320x180 clip with noise
@@ -136,9 +143,9 @@ def test_control_the_cut_does_make_a_keyframe_when_scene_cut_is_on(clip, tmp_pat
 def test_options_are_ffmpeg_python_output_kwargs(codec):
     options = rung_options(codec, bitrate=TARGET, gop=GOP)
     compiled = ffmpeg_python.input("in.mkv").output("out.mp4", **options).compile()
-    pairs = set(zip(compiled, compiled[1:]))
+    pairs = set(pairwise(compiled))
     expected = as_args(options)
-    assert set(zip(expected[::2], expected[1::2])) <= pairs
+    assert set(zip(expected[::2], expected[1::2], strict=True)) <= pairs
 
 
 def test_unknown_codec_and_bad_numbers_are_refused():

@@ -3,7 +3,12 @@ and that the AV1 ladder keeps the measured saving over H.264."""
 from __future__ import annotations
 
 from transcoding.ladders import (
-    APPLE_H264_LADDER, APPLE_HEVC_LADDER, AV1_LADDER, AV1_VS_APPLE_HEVC, LADDERS, LadderRung,
+    APPLE_H264_LADDER,
+    APPLE_HEVC_LADDER,
+    AV1_LADDER,
+    AV1_VS_APPLE_HEVC,
+    LADDERS,
+    LadderRung,
 )
 
 
@@ -32,7 +37,7 @@ def test_apple_tables():
 
 def test_av1_ladder_is_the_hevc_table_scaled_and_saves_30_percent_over_h264():
     assert [(r.width, r.height, r.max_fps) for r in AV1_LADDER] == [(r.width, r.height, r.max_fps) for r in APPLE_HEVC_LADDER]
-    for av1, hevc in zip(AV1_LADDER, APPLE_HEVC_LADDER):
+    for av1, hevc in zip(AV1_LADDER, APPLE_HEVC_LADDER, strict=True):
         assert abs(av1.kbps - hevc.kbps * AV1_VS_APPLE_HEVC) <= 5
     h264, av1 = _by_height(APPLE_H264_LADDER), _by_height(AV1_LADDER)
     for height in (720, 1080):

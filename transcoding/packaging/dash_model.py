@@ -1,11 +1,11 @@
-"""The plain data a DASH MPD is rendered from (transcoding.dash), and the two
+"""The plain data a DASH MPD is rendered from (transcoding.packaging.dash), and the two
 helpers that build it from real files: ``measure_segments`` (timing read
 from the segment bytes) and ``video_set`` (one codec per AdaptationSet)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable, Sequence
 
 from .isobmff import fragment_timing, tracks
 

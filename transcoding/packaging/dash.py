@@ -45,8 +45,21 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 from .dash_model import (
-    CHANNELS_SCHEME, MPD_NS, ROLE_SCHEME, TEXT_ROLES, AudioRepresentation, AudioSet, BaseUrl,
-    Presentation, Segment, SegmentFiles, Steering, TextTrack, VideoRepresentation, VideoSet, measure_segments,
+    CHANNELS_SCHEME,
+    MPD_NS,
+    ROLE_SCHEME,
+    TEXT_ROLES,
+    AudioRepresentation,
+    AudioSet,
+    BaseUrl,
+    Presentation,
+    Segment,
+    SegmentFiles,
+    Steering,
+    TextTrack,
+    VideoRepresentation,
+    VideoSet,
+    measure_segments,
     video_set,
 )
 
@@ -164,15 +177,16 @@ def render_mpd(p: Presentation) -> str:
             _el(aset, "Label", None, a.label)
         if a.main:
             _el(aset, "Role", {"schemeIdUri": ROLE_SCHEME, "value": "main"})
-        for r in a.representations:
+        for ar in a.representations:
             rep = _el(aset, "Representation", {
-                "id": r.id, "bandwidth": r.bandwidth, "codecs": r.codecs, "audioSamplingRate": r.sampling_rate,
+                "id": ar.id, "bandwidth": ar.bandwidth, "codecs": ar.codecs, "audioSamplingRate": ar.sampling_rate,
             })
-            _timeline(rep, r.files, origin)
+            _timeline(rep, ar.files, origin)
     for t in p.text:
         if t.role not in TEXT_ROLES:
             raise ValueError(f"text role {t.role!r} is not one of {sorted(TEXT_ROLES)}")
-        aset = _el(period, "AdaptationSet", {"id": next_id, "contentType": "text", "mimeType": "text/vtt", "lang": t.lang})
+        aset = _el(period, "AdaptationSet",
+                   {"id": next_id, "contentType": "text", "mimeType": "text/vtt", "lang": t.lang})
         next_id += 1
         if t.label:
             _el(aset, "Label", None, t.label)

@@ -19,8 +19,8 @@ segment. Only what the packager needs is decoded (ISO/IEC 14496-12):
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 # Boxes whose payload is nothing but child boxes.
 CONTAINERS = frozenset({
@@ -50,7 +50,7 @@ class Box:
     def payload(self) -> bytes:
         return self.data[self.payload_start:self.end]
 
-    def children(self, skip: int = 0) -> Iterator["Box"]:
+    def children(self, skip: int = 0) -> Iterator[Box]:
         """Child boxes, after ``skip`` bytes of the box's own fields."""
         return iter_boxes(self.data, self.payload_start + skip, self.end)
 
@@ -258,7 +258,7 @@ def iter_samples(segment: bytes, init: bytes | None = None) -> Iterator[Sample]:
                     pos += 4
                 present = [name for bit, name in _TRUN_FIELDS if tflags & bit]
                 for i in range(count):
-                    values = dict(zip(present, struct.unpack_from(">" + "I" * len(present), segment, pos)))
+                    values = dict(zip(present, struct.unpack_from(">" + "I" * len(present), segment, pos), strict=True))
                     pos += 4 * len(present)
                     duration = values.get("duration", default_duration)
                     size = values.get("size", default_size)

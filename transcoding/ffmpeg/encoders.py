@@ -41,8 +41,8 @@ SVT-AV1 1.4.1; tests/transcoding/test_encoders.py proves it on real encodes):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 __all__ = ["CodecFacts", "CODECS", "h264_options", "hevc_options", "av1_options",
            "rung_options", "as_args", "MAXRATE_FACTOR", "BUFSIZE_FACTOR"]
@@ -154,7 +154,7 @@ def rung_options(codec: str, *, bitrate: int, gop: int, preset: str | int | None
         facts = CODECS[codec]
     except KeyError:
         raise ValueError(f"unknown codec {codec!r}; expected one of {sorted(_BUILDERS)}") from None
-    return build(bitrate=bitrate, gop=gop, preset=facts.default_preset if preset is None else preset)
+    return build(bitrate=bitrate, gop=gop, preset=str(facts.default_preset if preset is None else preset))
 
 
 def as_args(options: Mapping[str, object]) -> list[str]:
