@@ -21,11 +21,12 @@ from ..models import PlaybackSession
 
 def session_token(*, session: PlaybackSession) -> str:
     """A token for the session's ladder, expiring at the session's end or
-    after EDGE_TOKEN_TTL, whichever comes first."""
+    after EDGE_TOKEN_TTL, whichever comes first, naming the viewer's zone
+    (edges count bytes per viewer zone)."""
     expires_at = min(int(session.expires_at.timestamp()), int(time.time()) + settings.EDGE_TOKEN_TTL)
     return token_issue(
         session_id=str(session.pk), path_prefix=video_path_prefix(session.video.public_id),
-        max_height=session.max_height, expires_at=expires_at,
+        max_height=session.max_height, expires_at=expires_at, viewer_zone=session.viewer_zone,
     )
 
 
