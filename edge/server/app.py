@@ -1,14 +1,17 @@
 """The aiohttp application of an edge: ``GET /t/<token>/hls/<video>/<rest>``.
 
 Per request: check the token with the keys it was given (no call to origin),
-answer from the disk cache, or fill it from origin. Concurrent misses on
-one key share a single fill (one origin fetch however many viewers ask at
-once: the thundering herd a popular premiere makes)."""
+answer from the disk cache, or fill it from the zone peer owning the object,
+else from origin (edge.server.fill: one fetch per object however many viewers
+miss it at once). A request from a peer (PEER_FILL_HEADER) is filled from
+origin only. Bytes served and the players' CMCD are counted per viewer zone
+(the token names it) for the heartbeat; a fill plan runs off-peak beside."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,16 +19,22 @@ from aiohttp import web
 
 from catalog.models import LADDER_ROOT
 from edge.media_types import is_playlist, media_type_for
-from edge.server.cache import DiskCache
+from edge.rendezvous import PEER_FILL_HEADER
+from edge.server.fill import EdgeCache
 from edge.server.origins import Origin, OriginError, OriginNotFound
+from edge.server.peers import Peer, PeerSet
+from edge.server.push import PushFill
 from edge.signing import TokenError, token_verify
+from edge.traffic import TrafficCounters, cmcd_parse
 
 logger = logging.getLogger("edge.server")
-SOFTWARE = "runedge/1"
-TRANSIENT_SECONDS = 120
+SOFTWARE = "runedge/2"
 EXPOSED = "Content-Length, Content-Range, X-Cache-Status, X-Edge-Node"
-STATS_KEY: web.AppKey["EdgeStats"] = web.AppKey("stats", object)
-CACHE_KEY: web.AppKey["EdgeCache"] = web.AppKey("cache", object)
+STATS_KEY: web.AppKey[EdgeStats] = web.AppKey("stats")
+CACHE_KEY: web.AppKey[EdgeCache] = web.AppKey("cache")
+PUSH_KEY: web.AppKey[PushFill] = web.AppKey("push")
+TRAFFIC_KEY: web.AppKey[TrafficCounters] = web.AppKey("traffic")
+_SERVED = web.RequestKey("edge_served", dict)
 
 
 @dataclass
@@ -41,6 +50,12 @@ class EdgeConfig:
     node_id: int | None = None
     node_secret: str | None = None
     heartbeat_interval: float = 5.0
+    # Fill from peers: the zone's nodes (replaced by each heartbeat answer).
+    peers: list[Peer] = field(default_factory=list)
+    peer_fill: bool = True
+    peer_timeout: float = 1.0
+    peer_retry: float = 10.0
+    push_fill: bool = True
 
 
 @dataclass
@@ -51,54 +66,21 @@ class EdgeStats:
     misses: int = 0
     origin_fetches: int = 0
     origin_errors: int = 0
+    origin_bytes: int = 0
+    peer_fetches: int = 0
+    peer_errors: int = 0
+    peer_bytes_in: int = 0
+    peer_requests: int = 0  # requests from peers (served or filled from origin for them)
+    peer_bytes_out: int = 0
     refused: int = 0
     bytes_served: int = 0
     started_at: float = field(default_factory=time.time)
+    boot: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def hit_ratio(self) -> float | None:
         total = self.hits + self.misses
         return self.hits / total if total else None
-
-
-class EdgeCache:
-    """The disk cache plus single-flight fills from origin."""
-
-    def __init__(self, config: EdgeConfig, stats: EdgeStats):
-        self.config = config
-        self.stats = stats
-        self.disk = DiskCache(config.cache_dir, config.cache_max_bytes)
-        self._inflight: dict[str, asyncio.Task] = {}
-
-    async def obtain(self, key: str) -> tuple[Path, str]:
-        """(file to send, "HIT" or "MISS"). Raises OriginNotFound / OriginError."""
-        path = self.disk.get(key)
-        if path is not None:
-            self.stats.hits += 1
-            return path, "HIT"
-        self.stats.misses += 1
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._fill(key))
-            self._inflight[key] = task
-            task.add_done_callback(lambda _t, key=key: self._inflight.pop(key, None))
-        # shield: a viewer hanging up must not cancel the fill the others wait on.
-        return await asyncio.shield(task), "MISS"
-
-    async def _fill(self, key: str) -> Path:
-        tmp = self.disk.tmp_path()
-        self.stats.origin_fetches += 1
-        try:
-            await self.config.origin.fetch(key, tmp)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            self.stats.origin_errors += 1
-            raise
-        path = self.disk.admit(key, tmp)
-        if path is None:  # larger than the whole cache: serve it once, keep nothing
-            asyncio.get_running_loop().call_later(TRANSIENT_SECONDS, tmp.unlink, True)
-            return tmp
-        return path
 
 
 def _cors(request: web.Request, response: web.StreamResponse, allowed: list[str]) -> None:
@@ -114,7 +96,10 @@ def _cors(request: web.Request, response: web.StreamResponse, allowed: list[str]
 
 def edge_app_build(config: EdgeConfig) -> web.Application:
     stats = EdgeStats()
-    cache = EdgeCache(config, stats)
+    peers = PeerSet(node_name=config.node_name, peers=config.peers, retry_seconds=config.peer_retry)
+    cache = EdgeCache(config, stats, peers)
+    push = PushFill(cache=cache, state_dir=config.cache_dir)
+    traffic = TrafficCounters()
 
     @web.middleware
     async def count_and_cors(request: web.Request, handler):
@@ -132,18 +117,23 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
 
     async def serve(request: web.Request) -> web.StreamResponse:
         key = f"{LADDER_ROOT}/{request.match_info['rest']}"
+        token = request.match_info["token"]
         try:
-            token_verify(token=request.match_info["token"], path=key, keys=config.signing_keys)
+            claims = token_verify(token=token, path=key, keys=config.signing_keys)
         except TokenError as exc:
             stats.refused += 1
             return web.Response(status=403, text=f"Forbidden: {exc.reason}.\n")
+        from_peer = PEER_FILL_HEADER in request.headers
         try:
-            path, status = await cache.obtain(key)
+            path, status = await cache.obtain(key, token=token, from_peer=from_peer)
         except OriginNotFound:
             return web.Response(status=404, text="Not found.\n")
         except OriginError as exc:
             logger.warning("origin fill failed for %s: %s", key, exc)
             return web.Response(status=502, text="The origin did not answer.\n")
+        served = {"peer": from_peer, "zone": claims.viewer_zone, "at_ms": time.monotonic() * 1000,
+                  "cmcd": None if from_peer else cmcd_parse(request.query.get("CMCD"))}
+        request[_SERVED] = served
         headers = {
             "Content-Type": media_type_for(key),
             "X-Cache-Status": status,
@@ -156,10 +146,9 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
             response = web.Response(body=body, headers=headers)
             if "gzip" in request.headers.get("Accept-Encoding", ""):
                 response.enable_compression(web.ContentCoding.gzip)
-            stats.bytes_served += len(body)
+            served["nbytes"] = len(body)
             return response
-        response = web.FileResponse(path, headers=headers)
-        return response
+        return web.FileResponse(path, headers=headers)
 
     async def preflight(request: web.Request) -> web.Response:
         return web.Response(status=204, headers={
@@ -173,36 +162,54 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
             "node": config.node_name, "origin": config.origin.description,
             "requests": stats.requests, "active": stats.active - 1, "hits": stats.hits, "misses": stats.misses,
             "hit_ratio": stats.hit_ratio, "origin_fetches": stats.origin_fetches,
-            "origin_errors": stats.origin_errors, "refused": stats.refused, "bytes_served": stats.bytes_served,
+            "origin_errors": stats.origin_errors, "origin_bytes": stats.origin_bytes,
+            "peer_fetches": stats.peer_fetches, "peer_errors": stats.peer_errors,
+            "peer_bytes_in": stats.peer_bytes_in, "peer_requests": stats.peer_requests,
+            "peer_bytes_out": stats.peer_bytes_out, "refused": stats.refused, "bytes_served": stats.bytes_served,
             "cache_bytes": cache.disk.bytes, "cache_max_bytes": cache.disk.max_bytes,
             "cache_objects": len(cache.disk), "evictions": cache.disk.evictions,
+            "peers": peers.names, "peers_down": peers.down(), "fill": push.progress(),
+            "fill_bytes_fetched": push.bytes_fetched, "traffic": traffic.snapshot(),
         })
 
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
-    async def count_bytes(request: web.Request, response: web.StreamResponse) -> None:
-        if isinstance(response, web.FileResponse) and response.content_length:
-            stats.bytes_served += response.content_length
+    async def count_served(request: web.Request, response: web.StreamResponse) -> None:
+        served = request.get(_SERVED)
+        if served is None or response.status not in (200, 206):
+            return
+        nbytes = served.get("nbytes", response.content_length if isinstance(response, web.FileResponse) else 0)
+        nbytes = int(nbytes or 0)
+        stats.bytes_served += nbytes
+        if served["peer"]:
+            stats.peer_requests += 1
+            stats.peer_bytes_out += nbytes
+        else:
+            traffic.observe(zone=served["zone"], nbytes=nbytes, cmcd=served["cmcd"], at_ms=served["at_ms"])
 
     async def lifecycle(app: web.Application):
         from edge.server.reporter import heartbeat_loop
 
-        reporter = None
+        tasks = []
         if config.control_url and config.node_id and config.node_secret:
-            reporter = asyncio.ensure_future(heartbeat_loop(config=config, stats=stats, cache=cache))
+            tasks.append(asyncio.ensure_future(heartbeat_loop(config=config, app=app)))
+        if config.push_fill:
+            tasks.append(asyncio.ensure_future(push.run()))
         yield
-        if reporter is not None:
-            reporter.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await cache.close()
         await config.origin.close()
 
     app = web.Application(middlewares=[count_and_cors])
-    app[STATS_KEY], app[CACHE_KEY] = stats, cache
+    app[STATS_KEY], app[CACHE_KEY], app[PUSH_KEY], app[TRAFFIC_KEY] = stats, cache, push, traffic
     route = "/t/{token}/" + LADDER_ROOT + "/{rest:.+}"
     app.router.add_get(route, serve)
     app.router.add_route("OPTIONS", route, preflight)
     app.router.add_get("/_edge/status", status)
     app.router.add_get("/healthz", healthz)
-    app.on_response_prepare.append(count_bytes)
+    app.on_response_prepare.append(count_served)
     app.cleanup_ctx.append(lifecycle)
     return app
