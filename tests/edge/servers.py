@@ -159,3 +159,52 @@ class Runedge:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+
+
+NGINX = "/usr/sbin/nginx"
+
+
+class NginxEdgeProcess:
+    """An nginx edge for one node, configured by ``manage.py edge_nginx_conf``
+    (with the zone's peers from the database) and run in the foreground."""
+
+    def __init__(self, node, *, origin_url: str, prefix: Path, cache_max_bytes: str = "64M"):
+        from django.core.management import call_command
+
+        self.node = node
+        self.url = node.base_url
+        self.prefix = prefix
+        args = ["--node", str(node.pk), "--origin", origin_url, "--prefix", str(prefix),
+                "--cache-max-bytes", cache_max_bytes]
+        if os.geteuid() == 0:
+            args += ["--user", "root"]  # workers must write the test's private cache folder
+        call_command("edge_nginx_conf", *args, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
+        self.conf = prefix / "conf" / "nginx.conf"
+        self.process: subprocess.Popen | None = None
+
+    def command(self, *extra: str) -> list[str]:
+        return [NGINX, "-p", str(self.prefix), "-c", str(self.conf), "-e", str(self.prefix / "logs/error.log"),
+                *extra]
+
+    def start(self) -> NginxEdgeProcess:
+        check = subprocess.run(self.command("-t"), capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+        self.process = subprocess.Popen(self.command("-g", "daemon off;"), stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_for(lambda: http_get_or_none(self.url + "/healthz"), timeout=15, what=f"nginx {self.node.name}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def agent_once(self, control_url: str) -> None:
+        from django.core.management import call_command
+
+        call_command("edge_agent", "--node", str(self.node.pk), f"--secret={self.node.secret}",
+                     "--control-url", control_url, "--stub-status", f"{self.url}/_edge/stub_status",
+                     "--access-log", str(self.prefix / "logs" / "access.log"),
+                     "--fill-log", str(self.prefix / "logs" / "fill.log"),
+                     "--cache-dir", str(self.prefix / "cache"), "--cache-max-bytes", "64M", "--once",
+                     stdout=open(os.devnull, "w"))

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import Title, Video
+from edge import rendezvous
 from edge.heartbeat import FILL_PLAN_PATH, signed_get_headers
 from edge.models import FillPlan
 from edge.popularity import popularity_by_zone
@@ -69,21 +70,32 @@ def test_plans_split_a_zones_titles_over_its_nodes_within_their_budgets(settings
     big, small = title_with_ladder(media, "Big", 12), title_with_ladder(media, "Small", 4)
     plays(big, zone="mumbai", count=5)
     plays(small, zone="mumbai", count=2)
+    plays(big, zone="frankfurt", count=3)
+    plays(small, zone="frankfurt", count=1)
     nodes = [node_beat(node_make("mumbai", i)) for i in (1, 2, 3)]
-    for node in nodes:
-        node.cache_max_bytes = 10 * SEGMENT
+    lone = node_beat(node_make("frankfurt"))
+    for node, cache in [*((n, 40 * SEGMENT) for n in nodes), (lone, 8 * SEGMENT)]:
+        node.cache_max_bytes = cache
         node.save()
     fill_plans_build()
     plans = {p.node.name: p for p in FillPlan.objects.select_related("node")}
-    assert set(plans) == {"mumbai-1", "mumbai-2", "mumbai-3"}
-    keys = [key for plan in plans.values() for key, _ in plan.keys]
+    assert set(plans) == {"mumbai-1", "mumbai-2", "mumbai-3", "frankfurt-1"}
+    # Mumbai: every object of both titles, each on one node (its owner), most popular first.
+    keys = [key for name, plan in plans.items() if name.startswith("mumbai") for key, _ in plan.keys]
     assert len(keys) == len(set(keys)), "each object goes to one node, its owner"
     everything = {f"hls/{v.public_id}/v720/{f}" for v in (big, small)
                   for f in ["index.m3u8", *(f"seg_{i:05d}.m4s" for i in range(12 if v == big else 4))]}
-    assert set(keys) == everything  # 18 objects over three budgets of 8 segments
-    for plan in plans.values():
-        assert plan.bytes_total <= plan.budget_bytes == int(10 * SEGMENT * 0.8)
-        assert [t["video"] for t in plan.titles][:1] == [str(big.public_id)]  # most popular first
+    assert set(keys) == everything
+    names = sorted(n.name for n in nodes)
+    for name, plan in plans.items():
+        assert plan.bytes_total <= plan.budget_bytes
+        if name.startswith("mumbai"):
+            assert all(rendezvous.owner(names, key) == name for key, _ in plan.keys)
+            if any(str(big.public_id) in key for key, _ in plan.keys):  # owns a share of it (almost surely)
+                assert plan.titles[0]["video"] == str(big.public_id)
+    # Frankfurt's one node has room for 6 segments: Big does not fit, the less popular Small does.
+    assert [t["video"] for t in plans["frankfurt-1"].titles] == [str(small.public_id)]
+    assert plans["frankfurt-1"].objects_total == 5
     assert all(p.version == 1 and p.state == FillPlan.State.PLANNED for p in plans.values())
     fill_plans_build(nodes=[nodes[0]])
     assert FillPlan.objects.get(node=nodes[0]).version == 2 and FillPlan.objects.get(node=nodes[1]).version == 1

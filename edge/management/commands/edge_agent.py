@@ -18,7 +18,8 @@ logger = logging.getLogger("edge.agent")
 
 
 class Command(BaseCommand):
-    help = "Send an nginx edge's heartbeats (load from stub_status, hits from the access log, cache size)."
+    help = ("Send an nginx edge's heartbeats (load from stub_status; hits, bytes per viewer zone and CMCD from "
+            "the access log; bytes from origin from the fill log; cache size).")
 
     def add_arguments(self, parser):
         parser.add_argument("--node", type=int, default=os.environ.get("EDGE_NODE_ID"), help="env EDGE_NODE_ID")
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--control-url", default=settings.EDGE_ORIGIN_URL)
         parser.add_argument("--stub-status", required=True, help="e.g. http://127.0.0.1:8101/_edge/stub_status")
         parser.add_argument("--access-log", required=True)
+        parser.add_argument("--fill-log", help="The origin hop's log (logs/fill.log): bytes fetched from origin.")
         parser.add_argument("--cache-dir", required=True)
         parser.add_argument("--cache-max-bytes", default=str(settings.EDGE_CACHE_MAX_BYTES))
         parser.add_argument("--interval", type=float, default=settings.EDGE_HEARTBEAT_INTERVAL)
@@ -44,6 +46,7 @@ class Command(BaseCommand):
                     state=state, stub_status_url=options["stub_status"], access_log=Path(options["access_log"]),
                     cache_dir=Path(options["cache_dir"]),
                     cache_max_bytes=byte_size_parse(options["cache_max_bytes"]),
+                    fill_log=Path(options["fill_log"]) if options["fill_log"] else None,
                 )
                 status = agent_heartbeat_send(control_url=options["control_url"], node_id=node_id, secret=secret,
                                               report=report)
