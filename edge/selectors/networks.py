@@ -7,20 +7,31 @@ services writing the table bump after commit. A lookup reads that one key
 and compares it with the version its copy was built from: one cache read
 per lookup, and a rebuild (a few seconds for a million prefixes) only after
 a change. A version missing from the cache (evicted, or a cleared cache) is
-set anew, which costs one rebuild everywhere and is otherwise harmless."""
+set anew, which costs one rebuild everywhere and is otherwise harmless.
+
+The first table of a process is built before the first lookup answers (web
+servers start building it at boot: client_networks_warm, from wsgi.py). A
+rebuild of a large table (BACKGROUND_ROWS prefixes or more) runs in a
+thread while lookups keep using the previous table, so a feed import never
+stalls playback starts; a small one is rebuilt at once, so a change made in
+the admin shows on the next lookup."""
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 
 from edge.models import ClientNetwork, Zone
 from edge.prefixes import PrefixTable, prefix_parse
 
+logger = logging.getLogger(__name__)
 VERSION_KEY = "edge:client-networks:version"
 LOAD_CHUNK = 20_000
+BACKGROUND_ROWS = 100_000
 
 # A zone code and a country, either possibly None: what a prefix says.
 Label = tuple[str | None, str | None]
@@ -37,6 +48,8 @@ class ClientNetworkMatch:
 # with another table's version.
 _loaded: tuple[str, PrefixTable[Label]] | None = None
 _build_lock = threading.Lock()
+_rebuild_lock = threading.Lock()  # guards _rebuilding only: never held during a build
+_rebuilding: threading.Thread | None = None
 
 
 def client_networks_version_bump() -> str:
@@ -71,18 +84,61 @@ def client_networks_table_build() -> PrefixTable[Label]:
     return table.freeze()
 
 
-def client_networks_table() -> PrefixTable[Label]:
-    """This process's prefix table, rebuilt first if the table changed."""
+def _build(version: str) -> PrefixTable[Label]:
     global _loaded
-    version = _current_version()
-    loaded = _loaded
-    if loaded is not None and loaded[0] == version:
-        return loaded[1]
     with _build_lock:  # one build per process, however many threads ask
         loaded = _loaded
         if loaded is None or loaded[0] != version:
             loaded = _loaded = (version, client_networks_table_build())
         return loaded[1]
+
+
+def _rebuild_in_background(version: str) -> None:
+    global _rebuilding
+
+    def run() -> None:
+        try:
+            _build(version)
+        except Exception:
+            logger.exception("client networks: rebuilding the prefix table failed; the previous one stays")
+        finally:
+            connection.close()  # this thread's own connection, gone with the thread
+
+    with _rebuild_lock:
+        if _rebuilding is not None and _rebuilding.is_alive():
+            return
+        _rebuilding = threading.Thread(target=run, name="client-networks-rebuild", daemon=True)
+        _rebuilding.start()
+
+
+def client_networks_table() -> PrefixTable[Label]:
+    """This process's prefix table, rebuilt if the table changed (a large
+    one in the background, the previous copy answering meanwhile)."""
+    version = _current_version()
+    loaded = _loaded
+    if loaded is not None and loaded[0] == version:
+        return loaded[1]
+    if loaded is not None and len(loaded[1]) >= BACKGROUND_ROWS:
+        _rebuild_in_background(version)
+        return loaded[1]
+    return _build(version)
+
+
+def client_networks_warm() -> threading.Thread:
+    """Build this process's table in a thread now, so that the first viewer
+    does not wait for it (called by the web server's entry point)."""
+
+    def run() -> None:
+        try:
+            client_networks_table()
+        except Exception:  # no database yet (a fresh install), or a bad row: the first lookup tries again
+            logger.warning("client networks: could not build the prefix table at start", exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="client-networks-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def client_network_match(*, client_ip: str | None) -> ClientNetworkMatch | None:

@@ -11,6 +11,7 @@ from edge.models import ClientNetwork
 from edge.selectors import client_network_match, pathways_for
 from edge.services import client_network_create, client_networks_import, zone_update
 from tests.edge.conftest import node_beat, node_make, zone_make
+from tests.edge.servers import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,29 @@ def test_steering_uses_the_imported_prefixes():
     client_networks_import(source=io.StringIO("203.0.113.0/24,frankfurt,,\n"))
     assert pathways_for(country="IN", client_ip="203.0.113.7")[0].id == "frankfurt-1"
     assert pathways_for(country="IN", client_ip="203.0.114.7")[0].id == "mumbai-1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_table_is_rebuilt_in_the_background_while_the_old_one_answers(monkeypatch):
+    from edge.selectors import networks
+
+    monkeypatch.setattr(networks, "BACKGROUND_ROWS", 3)
+    client_networks_import(source=io.StringIO("".join(f"10.{i}.0.0/16,,IN\n" for i in range(5))))
+    assert client_network_match(client_ip="10.1.2.3").country == "IN"
+    client_networks_import(source=io.StringIO("10.1.0.0/16,,FR\n"))
+    # The first lookup after the change still answers from the previous table...
+    assert client_network_match(client_ip="10.1.2.3").country == "IN"
+    # ...and the rebuilt one takes over when it is ready.
+    wait_until(lambda: client_network_match(client_ip="10.1.2.3").country == "FR", timeout=10,
+               what="the background rebuild")
+    networks._rebuilding.join(5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_processes_warm_their_table_at_start():
+    from edge.selectors import networks
+
+    client_networks_import(source=io.StringIO("192.0.2.0/24,,IN\n"))
+    networks._loaded = None
+    networks.client_networks_warm().join(10)
+    assert networks._loaded is not None and len(networks._loaded[1]) == 1
