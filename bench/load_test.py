@@ -404,7 +404,7 @@ def main() -> int:
             t = time.monotonic()
             stack.manage("client_networks_import", str(feed), "--replace", timeout=900)
             print(f"  imported {args.client_networks:,} client prefixes in {time.monotonic() - t:.0f} s "
-                  "(every web process builds its prefix table on its first lookup)")
+                  "(every web process builds its prefix table as it starts)")
 
         source = stack.tmp / "film.mp4"
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",

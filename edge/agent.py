@@ -3,9 +3,11 @@ edge_agent``): nginx cannot sign heartbeats itself, so this reads what nginx
 exposes (stub_status for connections and requests, the access log for cache
 hits, bytes per viewer zone, requests from peers and the players' CMCD, the
 origin hop's log for bytes from origin, the cache folder for its size) and
-reports it like runedge does, signed with the node's secret."""
+reports it like runedge does, signed with the node's secret. It also runs
+the node's push-fill plan through nginx (edge.agent_push)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -14,7 +16,9 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from edge.agent_push import PUSH_MARK
 from edge.heartbeat import HEARTBEAT_PATH, HeartbeatReport, heartbeat_request_build
 from edge.traffic import TrafficCounters, cmcd_parse
 
@@ -85,6 +89,8 @@ def access_log_consume(*, path: Path, state: AgentState) -> None:
         if len(parts) < 7 or parts[2] not in {"200", "206"}:
             continue
         _, _, _, msec, zone, peer, cmcd = parts[:7]
+        if peer == PUSH_MARK:
+            continue  # our own push fill, neither a viewer nor a peer
         if peer != "-":
             state.peer_bytes_out += nbytes  # a zone peer's fill, not a viewer
             continue
@@ -117,7 +123,8 @@ def folder_bytes(path: Path) -> int:
 
 
 def agent_report_collect(*, state: AgentState, stub_status_url: str, access_log: Path, cache_dir: Path,
-                         cache_max_bytes: int, fill_log: Path | None = None) -> HeartbeatReport:
+                         cache_max_bytes: int, fill_log: Path | None = None,
+                         fill: dict[str, Any] | None = None) -> HeartbeatReport:
     active, requests = stub_status_read(url=stub_status_url)
     now = time.monotonic()
     rps = 0.0
@@ -134,15 +141,19 @@ def agent_report_collect(*, state: AgentState, stub_status_url: str, access_log:
         cache_max_bytes=cache_max_bytes, hit_ratio=(state.hits / total) if total else None,
         bytes_served=state.bytes_served, software="nginx+edge_agent/2", boot=state.boot,
         origin_bytes=state.origin_bytes, peer_bytes_out=state.peer_bytes_out, traffic=state.traffic.snapshot(),
+        fill=fill,
     )
 
 
-def agent_heartbeat_send(*, control_url: str, node_id: int, secret: str, report: HeartbeatReport) -> int:
+def agent_heartbeat_send(*, control_url: str, node_id: int, secret: str,
+                         report: HeartbeatReport) -> tuple[int, dict[str, Any] | None]:
+    """(HTTP status, the answer when accepted)."""
     body, headers = heartbeat_request_build(node_id=node_id, secret=secret, report=report)
     request = urllib.request.Request(control_url.rstrip("/") + HEARTBEAT_PATH, data=body, headers=headers,
                                      method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
+            answer = json.loads(response.read() or b"null")
+            return response.status, answer if isinstance(answer, dict) else None
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, None

@@ -2,10 +2,15 @@
 full plan a node fetches, and the admin's view of it."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.conf import settings
+
+from catalog.models import LADDER_ROOT
 from edge.heartbeat import FILL_PLAN_PATH
 from edge.models import EdgeNode, FillPlan
+from edge.signing import token_issue
 
 
 def fill_plan_summary(*, node: EdgeNode) -> dict[str, Any]:
@@ -15,12 +20,21 @@ def fill_plan_summary(*, node: EdgeNode) -> dict[str, Any]:
     return {"plan": version, "url": FILL_PLAN_PATH}
 
 
+def fill_token(*, node: EdgeNode) -> str:
+    """A token for every ladder, for the node's own push-fill requests (the
+    nginx agent asks its nginx for the planned objects). Only the node gets
+    it, and it holds the signing keys anyway; it expires like a viewer's."""
+    return token_issue(session_id=f"push-fill:{node.name}", path_prefix=f"{LADDER_ROOT}/",
+                       expires_at=int(time.time()) + settings.EDGE_TOKEN_TTL)
+
+
 def fill_plan_payload(*, node: EdgeNode) -> dict[str, Any] | None:
     """The plan as the node runs it, or None when it has none."""
     plan = FillPlan.objects.filter(node=node).first()
     if plan is None:
         return None
     return {
+        "token": fill_token(node=node),
         "version": plan.version,
         "created_at": plan.created_at.isoformat(),
         "window": plan.window,
