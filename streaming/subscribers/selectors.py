@@ -3,6 +3,7 @@ my list and history, plans, sessions, QoE figures. The pages and the API
 render these same results."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -145,7 +146,7 @@ def sessions_active(*, user) -> list[PlaybackSession]:
                 .select_related("video__title", "profile"))
 
 
-def percentile(values: list[float], p: float) -> float | None:
+def percentile(values: Sequence[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)

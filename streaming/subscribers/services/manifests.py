@@ -4,6 +4,7 @@ mobile API both receive (one builder for both)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -52,6 +53,15 @@ class MasterPlaylist:
     variants: list[Variant]
 
 
+def _signed_urls(*, pathway: Pathway, token: str, video_public_id: object) -> Callable[[str], str]:
+    """A ladder-relative URI -> its signed URL on ``pathway``."""
+
+    def url(rest: str) -> str:
+        return pathway_url(pathway=pathway, token=token, video_public_id=video_public_id, rest=rest)
+
+    return url
+
+
 def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
     """The session's multivariant playlist: only the rungs its plan allows,
     one copy per pathway (steering order), every URI signed with ``token``."""
@@ -59,12 +69,9 @@ def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
     if not variants:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     pathways = session_pathways(session=session)
-    locations = [
-        Location(url=lambda rest, p=p: pathway_url(pathway=p, token=token, video_public_id=session.video.public_id,
-                                                   rest=rest),
-                 pathway_id=p.id, label=p.zone_name)
-        for p in pathways
-    ]
+    locations = [Location(url=_signed_urls(pathway=p, token=token, video_public_id=session.video.public_id),
+                          pathway_id=p.id, label=p.zone_name)
+                 for p in pathways]
     text = master_playlist_render(
         variants=variants, media=media, locations=locations,
         steering_uri=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
