@@ -4,6 +4,7 @@ through edge.services, so validation and side effects (the client-network
 table's version, the plan's version) happen in one place."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.contrib import admin, messages
@@ -45,7 +46,8 @@ class ZoneAdmin(admin.ModelAdmin):
                     "cross_zone_display")
     search_fields = ("code", "name", "country")
     inlines = [EdgeNodeInline]
-    _cross_zone: dict[str, ZoneTraffic] | None = None
+    # One read per changelist page, kept per thread (the admin instance is shared by every request).
+    _page = threading.local()
 
     @admin.display(description="nodes")
     def node_count(self, obj: Zone) -> int:
@@ -53,9 +55,9 @@ class ZoneAdmin(admin.ModelAdmin):
 
     @admin.display(description="served to other zones' viewers (7 days)")
     def cross_zone_display(self, obj: Zone) -> str:
-        rows = getattr(self, "_cross_zone", None)
+        rows: dict[str, ZoneTraffic] | None = getattr(self._page, "rows", None)
         if rows is None:
-            rows = self._cross_zone = {row.zone: row for row in cross_zone_traffic()}
+            rows = self._page.rows = {row.zone: row for row in cross_zone_traffic()}
         row = rows.get(obj.code)
         if row is None or not row.bytes_served:
             return "-"
@@ -63,7 +65,7 @@ class ZoneAdmin(admin.ModelAdmin):
         return f"{filesizeformat(row.to_other_zones)} of {filesizeformat(row.bytes_served)} ({share:.1%})"
 
     def changelist_view(self, request, extra_context=None):
-        self._cross_zone = None  # one read per page, not per row
+        self._page.rows = None
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -75,6 +77,10 @@ class ZoneAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.zone_delete(zone=obj)
+
+    def delete_queryset(self, request, queryset):
+        for zone in queryset:
+            services.zone_delete(zone=zone)
 
     @transaction.atomic
     def save_formset(self, request, form, formset, change):
@@ -140,7 +146,7 @@ class EdgeNodeAdmin(admin.ModelAdmin):
                        "requests_per_second", "cache_bytes", "cache_max_bytes", "hit_ratio", "bytes_served",
                        "origin_bytes", "peer_bytes_in", "peer_bytes_out", "software", "created_at")
     inlines = [FillPlanInline]
-    _qoe: dict[str, NodeQoE] | None = None
+    _page = threading.local()
     actions = ["enable_nodes", "disable_nodes", "rotate_secrets", "plan_fill_now"]
 
     @admin.display(description="health")
@@ -179,9 +185,9 @@ class EdgeNodeAdmin(admin.ModelAdmin):
 
     @admin.display(description="to other zones' viewers (7 days)")
     def cross_zone_display(self, obj: EdgeNode) -> str:
-        rows = getattr(self, "_qoe", None)
+        rows: dict[str, NodeQoE] | None = getattr(self._page, "rows", None)
         if rows is None:
-            rows = self._qoe = {row.node: row for row in edge_qoe_by_node()}
+            rows = self._page.rows = {row.node: row for row in edge_qoe_by_node()}
         row = rows.get(obj.name)
         return "-" if row is None or not row.bytes_served else f"{row.cross_zone_share:.1%}"
 
@@ -192,7 +198,7 @@ class EdgeNodeAdmin(admin.ModelAdmin):
         return f"{int((timezone.now() - obj.last_heartbeat_at).total_seconds())} s ago"
 
     def changelist_view(self, request, extra_context=None):
-        self._qoe = None
+        self._page.rows = None
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
