@@ -131,8 +131,8 @@ def client_networks_warm() -> threading.Thread:
     def run() -> None:
         try:
             client_networks_table()
-        except Exception:  # no database yet (a fresh install), or a bad row: the first lookup tries again
-            logger.warning("client networks: could not build the prefix table at start", exc_info=True)
+        except Exception as exc:  # no tables yet (before migrate), no database: the first lookup tries again
+            logger.warning("client networks: prefix table not built at start (%s); the first lookup will", exc)
         finally:
             connection.close()
 
