@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import socket
 import uuid
+from pathlib import Path
 
 import dramatiq
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode", "tests.fixtures.accounts"]
+pytest_plugins = [
+    "tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode",
+    "tests.fixtures.accounts", "tests.fixtures.api", "tests.fixtures.sources",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -23,6 +27,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="set CACHE_URL=redis://... to run"))
         if "postgres" in item.keywords and "postgresql" not in db_engine:
             item.add_marker(pytest.mark.skip(reason="set DATABASE_URL=postgres://... to run"))
+
+
+# The repository: where manage.py is, for the tests that start it as a process.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import m3u8
 import pytest
 
 from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.services import session_token
+from tests.conftest import ROOT
 from tests.fixtures.accounts import make_subscriber
 from tests.fixtures.broker import wait_for
 
@@ -19,7 +19,7 @@ from .conftest import screenshot
 
 pytestmark = pytest.mark.slow
 
-HLS_LOCAL = Path(__file__).resolve().parents[2] / "static" / "vendor" / "hls.js-1.7.4" / "hls.min.js"
+HLS_LOCAL = ROOT / "static" / "vendor" / "hls.js-1.7.4" / "hls.min.js"
 
 
 def sign_in_and_open_title(page, live, user, title_slug: str):

@@ -27,7 +27,7 @@ from tests.fixtures.accounts import make_subscriber, sign_in
 
 # Reachable without signing in, on purpose. Token- or HMAC-protected endpoints
 # are here because their credential is in the URL or a header, not a session;
-# their own tests prove they refuse a bad token (tests/edge, tests/api).
+# their own tests prove they refuse a bad token (tests/edge, tests/subscribers).
 PUBLIC = {
     "landing", "login", "logout", "signup", "healthz",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
