@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from catalog.models import Video
 from catalog.services import title_create
+from tests.factories import episode_make, season_make, title_make
 
 # Bigger than FILE_UPLOAD_MAX_MEMORY_SIZE, so Django spools it to a temporary
 # file and storage receives it in chunks, as it would a multi-GB master.
@@ -81,10 +82,8 @@ def test_upload_without_a_file_is_refused_with_a_message(admin_client):
 
 @pytest.mark.django_db
 def test_episode_of_another_title_is_refused(admin_client):
-    from catalog.models import Episode, Season
-
-    title, other = title_create(name="Show A", kind="series"), title_create(name="Show B", kind="series")
-    episode = Episode.objects.create(season=Season.objects.create(title=other, number=1), number=1, name="Pilot")
+    title, other = title_make(name="Show A", kind="series"), title_make(name="Show B", kind="series")
+    episode = episode_make(season=season_make(title=other), name="Pilot")
     fh = io.BytesIO(b"x" * 10)
     fh.name = "a.mp4"
     response = admin_client.post(

@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 
 from edge.models import EdgeNode
 from tests.conftest import ROOT, free_port
-from tests.edge.conftest import node_make
+from tests.factories import node_make
 from tests.fixtures.broker import wait_for
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

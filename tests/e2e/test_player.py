@@ -12,7 +12,7 @@ import pytest
 from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.services import session_token
 from tests.conftest import ROOT
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make
 from tests.fixtures.broker import wait_for
 
 from .conftest import screenshot
@@ -54,7 +54,7 @@ def title_ready(run_transcode, clips):
 
 
 def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, title_ready):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     start = playhead(page)
@@ -80,7 +80,7 @@ def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, titl
 
 
 def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edge, title_ready):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     page.evaluate("""() => {
@@ -99,7 +99,7 @@ def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edg
 
 
 def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page, beyond=6.0)
     position = playhead(page)
@@ -116,7 +116,7 @@ def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live
     body = HLS_LOCAL.read_bytes()
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     assert page.evaluate("window.player.state.hlsSource") == "cdn"
@@ -126,7 +126,7 @@ def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge,
     body = HLS_LOCAL.read_bytes().replace(b"Hls", b"Hlz", 1)
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     assert page.evaluate("window.player.state.hlsSource") == "local"
@@ -137,7 +137,7 @@ def test_basic_plan_master_has_no_1080p_and_the_edge_refuses_it(live, edge, run_
 
     job = run_transcode(clips.hd)
     video = job.video
-    user, profile = make_subscriber(plan="basic")
+    user, profile = subscriber_make(plan="basic")
     session = playback_start(user=user, profile=profile, video=video, device="app-1", country="US")
     token = session_token(session=session)
     with urllib.request.urlopen(f"{live.url}/play/t/{token}/master.m3u8") as response:
@@ -166,7 +166,7 @@ def test_playback_moves_to_the_next_pathway_when_the_edge_dies(page, live, edge,
 
     settings.PLAYER_MAX_BUFFER_SECONDS = 4  # so there is something left to fetch after the kill
     job = run_transcode(clips.half_minute)
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, job.video.title.slug)
     wait_playing(page, beyond=0.3)
     session = PlaybackSession.objects.get(user=user)

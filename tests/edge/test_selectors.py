@@ -16,7 +16,7 @@ from edge.models import EdgeNode
 from edge.selectors import ORIGIN_PATHWAY_ID, pathway_priority, pathways_for
 from edge.services import client_network_create
 from tests.conftest import ROOT
-from tests.edge.conftest import node_beat, node_make, zone_make
+from tests.factories import node_beat, node_make, zone_make
 from tests.fixtures.workers import database_url_for_subprocess
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from edge.heartbeat import HeartbeatReport, heartbeat_request_build
 from edge.selectors import pathways_for
 from edge.signing import token_issue, video_path_prefix
 from edge.steering import steering_uri_build
-from tests.edge.conftest import node_beat, node_make
+from tests.factories import node_beat, node_make
 
 pytestmark = pytest.mark.django_db
 URL = "/edge/api/heartbeat"

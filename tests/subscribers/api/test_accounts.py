@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from streaming.core.models import ApiSession
 from streaming.core.tokens import token_hash
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make
 from tests.fixtures.api import PASSWORD, assert_error
 
 
@@ -33,7 +33,7 @@ def test_sign_up_answers_tokens_and_refuses_a_taken_name_with_fields(anon, db):
 
 
 def test_tokens_are_stored_hashed_and_refresh_rotates_once(anon, db):
-    user, _ = make_subscriber()
+    user, _ = subscriber_make()
     response = anon.post("/api/v1/auth/sign-in/", {"username": user.username, "password": PASSWORD,
                                                    "device_name": "Pixel"}, format="json")
     assert response.status_code == 200
@@ -78,7 +78,7 @@ def test_sign_out_revokes_both_tokens(member):
 
 def test_sign_in_failures_reuse_the_web_counters_then_429(anon, db, settings):
     settings.LOGIN_MAX_FAILURES = 3
-    user, _ = make_subscriber()
+    user, _ = subscriber_make()
     for _ in range(3):
         assert_error(anon.post("/api/v1/auth/sign-in/", {"username": user.username, "password": "wrong"},
                                format="json"), 401, "bad_credentials")

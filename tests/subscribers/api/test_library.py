@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from tests.fixtures.api import assert_error
 
-from .test_titles import catalog_fixture
 
-
-def test_my_list_add_list_remove(member):
+def test_my_list_add_list_remove(member, three_titles):
     client, _, profile = member
-    everywhere, india_only, _ = catalog_fixture()
+    everywhere, india_only, _ = three_titles
     url = f"/api/v1/profiles/{profile.pk}/my-list/"
     assert client.post(url, {"title": everywhere.slug}, format="json").status_code == 201
     assert client.post(url, {"title": everywhere.slug}, format="json").status_code == 201  # idempotent

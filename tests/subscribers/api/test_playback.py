@@ -1,24 +1,23 @@
-"""Playback through the API on a really transcoded clip: start, fetch the
-master, heartbeat, stop; screens; another subscriber's session."""
+"""Playback through the API: start, fetch the master, heartbeat, stop, resume
+and history; screens; another subscriber's session."""
 from __future__ import annotations
 
 import m3u8
 import pytest
 
 from streaming.subscribers.models import PlaybackSession, WatchProgress
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make, video_ready_make
 from tests.fixtures.api import assert_error, bearer
 
 
 @pytest.fixture
-def ready_video(run_transcode, clips):
-    job = run_transcode(clips.silent)
-    assert job.status == "done", job.error
-    return job.video
+def ready_video(db):
+    """A ready 1080p video with its ladder's rows (no encode: tests.factories)."""
+    return video_ready_make()
 
 
 def test_start_heartbeat_stop_and_resume(ready_video, client):
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     app = bearer(user, device_name="phone")
     title = app.get(f"/api/v1/profiles/{profile.pk}/titles/{ready_video.title.slug}/").json()
     assert title["video"]["public_id"] == str(ready_video.public_id) and title["video"]["playable"]
@@ -52,7 +51,7 @@ def test_start_heartbeat_stop_and_resume(ready_video, client):
 
 
 def test_screens_subscription_kids_and_other_accounts(ready_video):
-    user, profile = make_subscriber(plan="basic")
+    user, profile = subscriber_make(plan="basic")
     phone, tablet = bearer(user, device_name="phone"), bearer(user, device_name="tablet")
     body = {"profile": profile.pk, "video": str(ready_video.public_id)}
     s = phone.post("/api/v1/playback/", body, format="json").json()
@@ -62,7 +61,7 @@ def test_screens_subscription_kids_and_other_accounts(ready_video):
     phone.post("/api/v1/auth/sign-out/")
     assert tablet.post("/api/v1/playback/", body, format="json").status_code == 201
     # Another subscriber: not their session, not their profile.
-    intruder_user, intruder_profile = make_subscriber()
+    intruder_user, intruder_profile = subscriber_make()
     intruder = bearer(intruder_user)
     assert_error(intruder.post(f"/api/v1/playback/{s['id']}/heartbeat/", {"position": 1}, format="json"),
                  404, "not_found")

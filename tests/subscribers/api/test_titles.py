@@ -2,23 +2,12 @@
 kids filters, search, genres, pages) and title detail."""
 from __future__ import annotations
 
-from catalog.models import Title
-from catalog.services import genre_get_or_create, title_create
 from tests.fixtures.api import assert_error
 
 
-def catalog_fixture():
-    drama = genre_get_or_create(name="Drama")
-    everywhere = title_create(name="Open Sky", genres=[drama], maturity_rating=Title.Rating.ALL,
-                              synopsis="Clouds.")
-    india_only = title_create(name="Monsoon", genres=[drama], countries="IN")
-    adult = title_create(name="Night Shift", genres=[drama], maturity_rating=Title.Rating.EIGHTEEN)
-    return everywhere, india_only, adult
-
-
-def test_titles_filtered_by_country_and_kids_and_searchable(member, settings):
+def test_titles_filtered_by_country_and_kids_and_searchable(member, settings, three_titles):
     client, user, profile = member
-    everywhere, india_only, adult = catalog_fixture()
+    everywhere, india_only, adult = three_titles
     settings.GEO_COUNTRY_HEADER = "CloudFront-Viewer-Country"
     us = client.get(f"/api/v1/profiles/{profile.pk}/titles/", HTTP_CLOUDFRONT_VIEWER_COUNTRY="US").json()
     assert {t["slug"] for t in us["results"]} == {everywhere.slug, adult.slug} and us["count"] == 2

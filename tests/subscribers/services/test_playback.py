@@ -18,14 +18,14 @@ from streaming.subscribers.services import (
     playback_stop,
     subscription_change_plan,
 )
-from tests.fixtures.accounts import make_subscriber, sign_in
+from tests.factories import subscriber_make, video_ready_make
+from tests.fixtures.accounts import sign_in
 
 
 @pytest.fixture
-def ready_video(run_transcode, clips):
-    job = run_transcode(clips.silent)
-    assert job.status == "done", job.error
-    return job.video
+def ready_video(db):
+    """A ready 1080p video with its ladder's rows (no encode: tests.factories)."""
+    return video_ready_make()
 
 
 def start(user, profile, video, device="web-a", country="US"):
@@ -34,7 +34,7 @@ def start(user, profile, video, device="web-a", country="US"):
 
 
 def test_screens_limit_refuses_a_new_device_and_names_the_limit(ready_video):
-    user, profile = make_subscriber(plan="basic")
+    user, profile = subscriber_make(plan="basic")
     first = start(user, profile, ready_video, device="web-a")
     with pytest.raises(ApplicationError, match="Basic plan allows 1 screen at a time and 1 is in use") as exc:
         start(user, profile, ready_video, device="web-b")
@@ -51,7 +51,7 @@ def test_screens_limit_refuses_a_new_device_and_names_the_limit(ready_video):
 
 
 def test_standard_plan_has_two_screens(ready_video):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     start(user, profile, ready_video, device="tv")
     start(user, profile, ready_video, device="phone")
     with pytest.raises(ApplicationError, match="2 screens at a time and 2 are in use"):
@@ -61,14 +61,14 @@ def test_standard_plan_has_two_screens(ready_video):
 
 
 def test_stopping_frees_the_screen(ready_video):
-    user, profile = make_subscriber(plan="basic")
+    user, profile = subscriber_make(plan="basic")
     session = start(user, profile, ready_video, device="web-a")
     playback_stop(session=session, position=12)
     assert start(user, profile, ready_video, device="web-b")
 
 
 def test_no_active_subscription_no_playback(ready_video, client):
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     Subscription.objects.filter(user=user).update(status=Subscription.Status.CANCELLED)
     with pytest.raises(ApplicationError, match="no active subscription"):
         start(user, profile, ready_video)
@@ -78,7 +78,7 @@ def test_no_active_subscription_no_playback(ready_video, client):
 
 def test_title_not_available_in_the_viewers_country_cannot_play(ready_video, client, settings):
     title_set_countries(title=ready_video.title, countries="IN")
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     with pytest.raises(ApplicationError, match="not available in your country"):
         start(user, profile, ready_video, country="US")
     assert start(user, profile, ready_video, country="IN")
@@ -89,7 +89,7 @@ def test_title_not_available_in_the_viewers_country_cannot_play(ready_video, cli
 
 def test_kids_profile_sees_and_plays_only_childrens_titles(ready_video):
     Title.objects.filter(pk=ready_video.title_id).update(maturity_rating=Title.Rating.SIXTEEN)
-    user, kids = make_subscriber(kids=True)
+    user, kids = subscriber_make(kids=True)
     with pytest.raises(ApplicationError, match="not available on a kids profile"):
         start(user, kids, ready_video)
     assert not any(ready_video.title in row.titles for row in home_rows(profile=kids, country="US"))
@@ -98,7 +98,7 @@ def test_kids_profile_sees_and_plays_only_childrens_titles(ready_video):
 
 
 def test_resume_position_follows_the_viewer_to_another_device(ready_video):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     first = start(user, profile, ready_video, device="tv")
     playback_heartbeat(session=first, position=2.5, duration=4.0, state="paused")
     second = start(user, profile, ready_video, device="phone")
@@ -114,7 +114,7 @@ def test_resume_position_follows_the_viewer_to_another_device(ready_video):
 
 
 def test_heartbeat_after_the_session_ended_is_refused(ready_video):
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     session = start(user, profile, ready_video)
     playback_stop(session=session)
     session.refresh_from_db()

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from streaming.subscribers.models import Plan, Profile, Subscription
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_sign_up_activates_the_chosen_plan_and_makes_a_profile(client):
 
 
 def test_sign_up_rejects_a_weak_password_and_a_taken_name(client):
-    make_subscriber(username="taken")
+    subscriber_make(username="taken")
     plan = Plan.objects.get(slug="basic")
     weak = client.post(reverse("signup"), {"username": "new", "email": "n@example.com",
                                            "password": "12345678", "plan": plan.pk})
@@ -36,7 +36,7 @@ def test_sign_up_rejects_a_weak_password_and_a_taken_name(client):
 
 def test_sign_in_is_rate_limited_after_repeated_failures(client, settings):
     settings.LOGIN_MAX_FAILURES = 3
-    user, _ = make_subscriber(username="target")
+    user, _ = subscriber_make(username="target")
     for _ in range(3):
         response = client.post(reverse("login"), {"username": "target", "password": "wrong"})
         assert b"Please enter a correct username and password" in response.content
@@ -46,19 +46,19 @@ def test_sign_in_is_rate_limited_after_repeated_failures(client, settings):
 
 
 def test_sign_in_leads_to_profile_choice_then_back_to_the_page(client):
-    user, profile = make_subscriber(username="returning")
+    user, profile = subscriber_make(username="returning")
     response = client.post(reverse("login") + "?next=/search/%3Fq%3Dx",
                            {"username": "returning", "password": "a-Strong-pass-123", "next": "/search/?q=x"})
     assert response.status_code == 302 and response["Location"].startswith("/profiles/?next=/search/")
     chosen = client.post("/profiles/", {"profile": profile.pk, "next": "/search/?q=x"})
     assert chosen["Location"] == "/search/?q=x"
     # Someone else's profile cannot be chosen.
-    other_user, other_profile = make_subscriber()
+    other_user, other_profile = subscriber_make()
     assert client.post("/profiles/", {"profile": other_profile.pk}).status_code == 404
 
 
 def test_password_reset_sends_a_link_by_email(client):
-    make_subscriber(username="forgetful")
+    subscriber_make(username="forgetful")
     response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and "/reset/" in mail.outbox[0].body

@@ -8,14 +8,14 @@ from django.urls import reverse
 from streaming.subscribers.models import QoEReport
 from streaming.subscribers.selectors import qoe_by_edge
 from streaming.subscribers.services import playback_start, playback_stop, session_token
-from tests.fixtures.accounts import make_subscriber, sign_in
+from tests.factories import subscriber_make, video_ready_make
+from tests.fixtures.accounts import sign_in
 
 
 @pytest.fixture
-def ready_video(run_transcode, clips):
-    job = run_transcode(clips.silent)
-    assert job.status == "done", job.error
-    return job.video
+def ready_video(db):
+    """A ready 1080p video with its ladder's rows (no encode: tests.factories)."""
+    return video_ready_make()
 
 
 def start(user, profile, video, device="web-a", country="US"):
@@ -24,8 +24,8 @@ def start(user, profile, video, device="web-a", country="US"):
 
 
 def test_heartbeat_endpoint_only_for_the_sessions_owner(ready_video, client):
-    user, profile = make_subscriber()
-    other, other_profile = make_subscriber()
+    user, profile = subscriber_make()
+    other, other_profile = subscriber_make()
     session = start(user, profile, ready_video)
     url = reverse("playback-heartbeat", args=[session.pk])
     sign_in(client, other, other_profile)
@@ -41,7 +41,7 @@ def test_heartbeat_endpoint_only_for_the_sessions_owner(ready_video, client):
 
 
 def test_master_playlist_by_token_forged_and_ended(ready_video, client):
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     session = start(user, profile, ready_video)
     token = session_token(session=session)
     ok = client.get(reverse("playback-master", args=[token]), HTTP_ACCEPT_ENCODING="gzip")
@@ -54,7 +54,7 @@ def test_master_playlist_by_token_forged_and_ended(ready_video, client):
 
 
 def test_watch_page_renders_the_player_with_a_signed_master(ready_video, client):
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     page = sign_in(client, user, profile).get(reverse("watch", args=[ready_video.public_id]))
     assert page.status_code == 200
     config = page.context["config"]

@@ -13,7 +13,7 @@ import requests
 
 from catalog.models import Video
 from catalog.services import title_create
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make
 from tests.fixtures.api import bearer
 from tests.fixtures.broker import wait_for
 from tests.fixtures.media import make_clip
@@ -21,7 +21,7 @@ from transcoding.models import TranscodeJob
 
 
 def staff_token() -> str:
-    user, _ = make_subscriber(plan="premium")
+    user, _ = subscriber_make(plan="premium")
     user.is_staff = True
     user.save()
     return bearer(user).issued.access_token

@@ -13,7 +13,8 @@ import threading
 import pytest
 from django.db import connection
 
-from catalog.models import Title, Video
+from catalog.models import Video
+from tests.factories import job_make, video_make
 from tests.fixtures.broker import wait_for
 from tests.fixtures.package import assert_package_is_correct, download_package
 from tests.fixtures.sources import (
@@ -29,7 +30,7 @@ from tests.fixtures.transcode import lose_first_merge, merging_without_merge
 from tests.fixtures.transcode import transcode as start_and_wait
 from transcoding import ffmpeg
 from transcoding.models import Chunk, TranscodeJob
-from transcoding.services import pipeline, profile_default
+from transcoding.services import pipeline
 
 
 def test_motion_clip_becomes_a_correct_abr_package(run_transcode, clips, tmp_path):
@@ -143,10 +144,8 @@ def test_a_merge_sent_while_the_broker_is_down_is_asked_for_again(run_transcode,
 
 @pytest.fixture
 def encoding_chunk(db):
-    title = Title.objects.create(name="Claims", slug="claims")
-    video = Video.objects.create(title=title, source="sources/claims/film.mp4")
-    job = TranscodeJob.objects.create(video=video, profile=profile_default(), status=TranscodeJob.Status.ENCODING)
-    return Chunk.objects.create(job=job, index=0, start_frame=0, end_frame=60)
+    job = job_make(video=video_make(status=Video.Status.PROCESSING), status=TranscodeJob.Status.ENCODING)
+    return job.chunks.get(kind=Chunk.Kind.VIDEO, index=0)
 
 
 def test_of_two_deliveries_reading_one_chunk_exactly_one_claims_it(encoding_chunk):

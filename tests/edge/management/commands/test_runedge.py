@@ -13,8 +13,8 @@ from edge.models import EdgeNode
 from edge.selectors import pathways_for
 from edge.signing import token_issue, video_path_prefix
 from tests.conftest import ROOT, free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import http_get, http_get_or_none, wait_until
+from tests.factories import node_make
 
 KEYS_RAW = "r1:runedge-test-secret-0123456789"
 
