@@ -36,3 +36,22 @@ def test_empty_source_is_kept_and_marked_failed_with_a_reason(worker):
     )
     assert video.error == "The uploaded file is empty (0 bytes)."
     assert default_storage.exists(video.source.name), "the source must stay in storage"
+
+
+def test_an_empty_upload_gets_its_transcode_job_even_when_the_fingerprint_is_first(worker, monkeypatch):
+    """One job per upload: the transcoding app starts one for every stored
+    source, and an empty one fails with its reason. A worker may measure the
+    file (and mark it failed) before the upload's listeners have run; that
+    must not leave the upload without a job."""
+    from catalog import tasks
+    from transcoding.models import TranscodeJob
+
+    # The fingerprint's worker wins the race: it runs the moment it is sent.
+    monkeypatch.setattr(tasks.video_source_fingerprint, "send",
+                        lambda video_id: tasks.video_source_fingerprint.fn(video_id))
+    video = video_create(title=title_create(name="Empty race"), source=ContentFile(b"", name="empty.mp4"))
+    job = wait_for(lambda: TranscodeJob.objects.filter(video=video).exclude(status__in=TranscodeJob.ACTIVE).first(),
+                   timeout=60, what="the empty upload's job to end")
+    assert job.status == TranscodeJob.Status.FAILED and "empty (0 bytes)" in job.error
+    video.refresh_from_db()
+    assert video.status == Video.Status.FAILED and video.error == "The uploaded file is empty (0 bytes)."
