@@ -40,6 +40,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Django's PBKDF2 runs 1,000,000 iterations per password set or checked
+    (0.3-1 s of CPU each on the shared 2-core machine); the suite creates and
+    signs in well over a hundred accounts and tests no hasher. Production
+    keeps PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
     """Each test gets its own media folder, or its own prefix in the bucket."""
     default = dict(settings.STORAGES["default"])
