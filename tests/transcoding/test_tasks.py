@@ -23,9 +23,10 @@ from transcoding.models import Chunk, TranscodeJob
 
 
 def test_chunk_that_exhausts_its_retries_fails_the_job(run_transcode, clips, settings, tmp_path):
+    source = clips.silent  # made (by ffmpeg) before ffmpeg goes missing
     # The encoder is missing on this worker: a retryable error, retried, then given up.
     settings.FFMPEG_BINARY = str(tmp_path / "no-such-ffmpeg")
-    job = run_transcode(clips.silent, timeout=120)
+    job = run_transcode(source, timeout=120)
     assert job.status == TranscodeJob.Status.FAILED
     assert "failed 3 times" in job.error and "not installed" in job.error, job.error
     assert Video.objects.get(pk=job.video_id).status == Video.Status.FAILED
