@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from catalog.models import Video
 from tests.factories import job_make, video_make
-from tests.fixtures.broker import wait_for
-from tests.fixtures.transcode import lose_first_merge, merging_without_merge
+from tests.fixtures.broker import drain, wait_for
+from tests.fixtures.transcode import lose_first_merge, merge_lost_wait, transcode_submit
 from transcoding.models import Chunk, TranscodeJob
 from transcoding.services import job_retry
 
@@ -32,14 +32,18 @@ def flaky_ffmpeg(folder: Path, *, fail_when: str) -> tuple[Path, Path]:
     return script, flag
 
 
-def test_retry_redoes_only_what_is_missing(run_transcode, clips, admin_client, settings, tmp_path):
+def test_retry_redoes_only_what_is_missing(worker, run_transcode, clips, admin_client, settings, tmp_path):
     # 30 fps, 2 s chunks: the second chunk's command trims from frame 60.
     settings.FFMPEG_BINARY, flag = map(str, flaky_ffmpeg(tmp_path, fail_when="start_pts=60"))
     job = run_transcode(clips.motion)
     assert job.status == TranscodeJob.Status.FAILED
     assert "simulated disk error" in job.error and "chunk 1" in job.error, job.error
-    # Chunks still encoding when the job failed stop on their own (or finish).
+    # Chunks still encoding when the job failed stop on their own (or finish);
+    # chunk messages still queued find the job failed and do nothing. Wait for
+    # both, so that no message from the first run is left to claim a chunk
+    # beside the retry's own (which would count a second attempt).
     wait_for(lambda: not job.chunks.filter(status=Chunk.Status.RUNNING).exists(), what="running chunks to stop")
+    drain(worker)
     before = {c.pk: (c.status, c.attempts) for c in job.chunks.all()}
     done_before = {pk for pk, (status, _) in before.items() if status == Chunk.Status.DONE}
     assert before and len(done_before) < len(before)
@@ -67,14 +71,12 @@ def test_retry_redoes_only_what_is_missing(run_transcode, clips, admin_client, s
 def test_a_lost_merge_message_is_asked_for_again_by_the_reconciler(worker, fast_profile, clips, monkeypatch):
     from datetime import timedelta
 
-    from tests.fixtures.transcode import transcode as start_and_wait
     from transcoding.services import jobs_reconcile
 
-    lose_first_merge(monkeypatch)
-    with pytest.raises(AssertionError, match="timed out"):
-        start_and_wait(clips.silent, timeout=8)  # stuck: the merge was asked for and lost
-    job = merging_without_merge("silent")
-    assert job is not None and job.progress == 90.0
+    lost = lose_first_merge(monkeypatch)
+    transcode_submit(clips.silent)
+    job = merge_lost_wait(worker, lost=lost, title_name="silent")  # stuck: the merge was asked for and lost
+    assert job.progress == 90.0
     assert jobs_reconcile(stale_after=timedelta(minutes=5)) == [], "not stale yet: nothing is asked"
     assert jobs_reconcile(stale_after=timedelta(seconds=0)) == [job.pk]
     job = wait_for(lambda: TranscodeJob.objects.filter(pk=job.pk, status="done").first(), what="the merge")
@@ -82,12 +84,9 @@ def test_a_lost_merge_message_is_asked_for_again_by_the_reconciler(worker, fast_
 
 
 def test_a_job_stuck_merging_can_be_retried_by_staff(worker, fast_profile, clips, monkeypatch, admin_client):
-    from tests.fixtures.transcode import transcode as start_and_wait
-
-    lose_first_merge(monkeypatch)
-    with pytest.raises(AssertionError, match="timed out"):
-        start_and_wait(clips.silent, timeout=8)
-    job = merging_without_merge("silent")
+    lost = lose_first_merge(monkeypatch)
+    transcode_submit(clips.silent)
+    job = merge_lost_wait(worker, lost=lost, title_name="silent")
     response = admin_client.post(reverse("admin:transcoding_transcodejob_changelist"),
                                  {"action": "retry", "_selected_action": [job.pk]})
     assert response.status_code == 302
