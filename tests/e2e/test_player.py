@@ -1,5 +1,7 @@
 """The whole journey in a real browser: sign in, choose a profile, play a
-title transcoded in this test, through a real edge, with real hls.js."""
+really transcoded title through a real edge, with real hls.js. The title's
+ladder is encoded once per session and copied into each test's storage
+(``shared_ladder``): the tests only read it."""
 from __future__ import annotations
 
 import json
@@ -12,7 +14,7 @@ import pytest
 from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.services import session_token
 from tests.conftest import ROOT
-from tests.factories import subscriber_make
+from tests.factories import plan_make, subscriber_make
 from tests.fixtures.broker import wait_for
 
 from .conftest import screenshot
@@ -47,10 +49,8 @@ def wait_playing(page, beyond: float = 0.5):
 
 
 @pytest.fixture
-def title_ready(run_transcode, clips):
-    job = run_transcode(clips.long)
-    assert job.status == "done", job.error
-    return job.video
+def title_ready(shared_ladder):
+    return shared_ladder("long")
 
 
 def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, title_ready):
@@ -58,7 +58,7 @@ def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, titl
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     start = playhead(page)
-    page.wait_for_timeout(1500)
+    page.wait_for_function(f"document.getElementById('video').currentTime > {start}", timeout=10_000)
     assert playhead(page) > start, "the playhead advances"
     assert page.evaluate("window.player.state.hlsSource") == "local", "offline: the vendored hls.js plays"
     # Segments came from the edge, which says so.
@@ -132,24 +132,29 @@ def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge,
     assert page.evaluate("window.player.state.hlsSource") == "local"
 
 
-def test_basic_plan_master_has_no_1080p_and_the_edge_refuses_it(live, edge, run_transcode, clips, client):
+def test_a_capped_plan_master_has_no_higher_rung_and_the_edge_refuses_it(live, edge, title_ready):
+    """A plan's cap end to end, on real bytes: the session's master lists only
+    the rungs the plan allows, and the edge (a real runedge process) serves an
+    allowed rung and refuses a higher one. The shared title's ladder tops out
+    at 360p, so the plan here stops at 234p; the Basic plan's own numbers
+    (720p of a 1080p ladder) are checked on factory rows in
+    tests/subscribers/services/test_manifests.py."""
     from streaming.subscribers.services import playback_start
 
-    job = run_transcode(clips.hd)
-    video = job.video
-    user, profile = subscriber_make(plan="basic")
-    session = playback_start(user=user, profile=profile, video=video, device="app-1", country="US")
+    plan_make(slug="mobile", max_height=234)
+    user, profile = subscriber_make(plan="mobile")
+    session = playback_start(user=user, profile=profile, video=title_ready, device="app-1", country="US")
     token = session_token(session=session)
     with urllib.request.urlopen(f"{live.url}/play/t/{token}/master.m3u8") as response:
         master = m3u8.loads(response.read().decode())
     heights = {p.stream_info.resolution[1] for p in master.playlists}
-    assert 720 in heights and 1080 not in heights
+    assert 234 in heights and 360 not in heights
     edge_urls = [p.uri for p in master.playlists if p.uri.startswith(edge.url)]
     assert edge_urls, "the edge is the first pathway"
-    allowed = edge_urls[0].rsplit("/", 2)[0] + "/v720/index.m3u8"
+    allowed = edge_urls[0].rsplit("/", 2)[0] + "/v234/index.m3u8"
     with urllib.request.urlopen(allowed) as ok:
         assert ok.status == 200
-    refused = allowed.replace("/v720/", "/v1080/")
+    refused = allowed.replace("/v234/", "/v360/")
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(refused)
     assert exc.value.code == 403
