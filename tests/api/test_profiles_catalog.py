@@ -3,8 +3,9 @@ permissions of another subscriber's profile."""
 from __future__ import annotations
 
 from catalog.models import Title
-from catalog.services import genre_get_or_create, title_create
+from catalog.services import genre_get_or_create
 from streaming.subscribers.models import Profile
+from tests.fixtures.catalog import playable_title
 
 from .conftest import assert_error
 
@@ -33,10 +34,10 @@ def test_profiles_crud_limit_and_last_profile(member, other):
 
 def catalog_fixture():
     drama = genre_get_or_create(name="Drama")
-    everywhere = title_create(name="Open Sky", genres=[drama], maturity_rating=Title.Rating.ALL,
-                              synopsis="Clouds.")
-    india_only = title_create(name="Monsoon", genres=[drama], countries="IN")
-    adult = title_create(name="Night Shift", genres=[drama], maturity_rating=Title.Rating.EIGHTEEN)
+    everywhere = playable_title(name="Open Sky", genres=[drama], maturity_rating=Title.Rating.ALL,
+                                synopsis="Clouds.")
+    india_only = playable_title(name="Monsoon", genres=[drama], countries="IN")
+    adult = playable_title(name="Night Shift", genres=[drama], maturity_rating=Title.Rating.EIGHTEEN)
     return everywhere, india_only, adult
 
 
@@ -58,7 +59,7 @@ def test_titles_filtered_by_country_and_kids_and_searchable(member, settings):
     assert_error(client.get(f"/api/v1/profiles/{profile.pk}/titles/", {"kind": "opera"}), 400, "invalid")
     # Detail: the same 404 for "not here" and "does not exist".
     detail = client.get(f"/api/v1/profiles/{profile.pk}/titles/{everywhere.slug}/").json()
-    assert detail["video"] is None and detail["seasons"] == [] and detail["in_my_list"] is False
+    assert detail["video"]["playable"] is True and detail["seasons"] == [] and detail["in_my_list"] is False
     assert_error(client.get(f"/api/v1/profiles/{profile.pk}/titles/{india_only.slug}/"), 404, "not_found")
     assert_error(client.get(f"/api/v1/profiles/{kid['id']}/titles/{adult.slug}/"), 404, "not_found")
     assert_error(client.get(f"/api/v1/profiles/{profile.pk}/titles/nope/"), 404, "not_found")

@@ -6,9 +6,11 @@ from django.urls import reverse
 
 from catalog import selectors
 from catalog.demo_data import demo_catalog_load
+from catalog.models import Title
 from catalog.services import genre_get_or_create, title_create
 from streaming.core.errors import ApplicationError
 from streaming.core.validators import countries_parse
+from tests.fixtures.catalog import playable_title, video_ready_make
 
 pytestmark = pytest.mark.django_db
 
@@ -19,21 +21,21 @@ def drama():
 
 
 def test_unlimited_title_is_visible_everywhere(drama):
-    title_create(name="Everywhere", genres=[drama])
+    playable_title(name="Everywhere", genres=[drama])
     assert [t.name for t in selectors.titles_visible(country="IN")] == ["Everywhere"]
     assert [t.name for t in selectors.titles_visible(country="US")] == ["Everywhere"]
 
 
 def test_limited_title_is_visible_only_in_its_countries(drama):
-    title_create(name="Only India", genres=[drama], countries="IN")
-    title_create(name="Germany and Austria", genres=[drama], countries=["de", "AT"])
+    playable_title(name="Only India", genres=[drama], countries="IN")
+    playable_title(name="Germany and Austria", genres=[drama], countries=["de", "AT"])
     assert {t.name for t in selectors.titles_visible(country="IN")} == {"Only India"}
     assert {t.name for t in selectors.titles_visible(country="at")} == {"Germany and Austria"}
     assert not selectors.titles_visible(country="US").exists()
 
 
 def test_unpublished_title_is_for_staff_only(drama):
-    title_create(name="Draft", genres=[drama], published=False)
+    playable_title(name="Draft", genres=[drama], published=False)
     assert not selectors.titles_visible(country="US").exists()
     assert selectors.titles_visible(country="US", staff=True).count() == 1
 
@@ -48,20 +50,20 @@ def test_browse_has_a_row_per_genre_with_titles(viewer_client, settings, drama):
     settings.DEFAULT_COUNTRY = "US"
     comedy = genre_get_or_create(name="Comedy")
     genre_get_or_create(name="Empty Genre")
-    title_create(name="Funny", genres=[comedy])
-    title_create(name="Sad", genres=[drama])
-    title_create(name="Hidden Here", genres=[drama], countries="IN")
+    playable_title(name="Funny", genres=[comedy])
+    playable_title(name="Sad", genres=[drama])
+    playable_title(name="Hidden Here", genres=[drama], countries="IN")
     response = client.get(reverse("catalog:browse"))
     assert response.status_code == 200
     rows = {row.name: [t.name for t in row.titles] for row in response.context["rows"]}
-    assert rows == {"Comedy": ["Funny"], "Drama": ["Sad"]}
+    assert rows == {"New": ["Sad", "Funny"], "Comedy": ["Funny"], "Drama": ["Sad"]}
     assert b"Hidden Here" not in response.content
 
 
 def test_title_page_is_404_outside_its_countries(viewer_client, settings, drama):
     client = viewer_client
     settings.DEFAULT_COUNTRY = "US"
-    title = title_create(name="Monsoon", genres=[drama], countries="IN")
+    title = playable_title(name="Monsoon", genres=[drama], countries="IN")
     url = reverse("catalog:title", args=[title.slug])
     assert client.get(url).status_code == 404
     settings.DEFAULT_COUNTRY = "IN"
@@ -73,7 +75,7 @@ def test_title_page_is_404_outside_its_countries(viewer_client, settings, drama)
 def test_debug_country_override_shows_another_catalog(viewer_client, settings, drama):
     client = viewer_client
     settings.DEBUG = True
-    title_create(name="Only India", genres=[drama], countries="IN")
+    playable_title(name="Only India", genres=[drama], countries="IN")
     assert b"Only India" not in client.get("/browse/").content
     assert b"Only India" in client.get("/browse/?country=IN").content
     # remembered for the session
@@ -84,21 +86,21 @@ def test_country_override_is_ignored_in_production(viewer_client, settings, dram
     client = viewer_client
     settings.DEBUG = False
     settings.DEFAULT_COUNTRY = "US"
-    title_create(name="Only India", genres=[drama], countries="IN")
+    playable_title(name="Only India", genres=[drama], countries="IN")
     assert b"Only India" not in client.get("/browse/?country=IN").content
 
 
 def test_trusted_cdn_country_header_decides(viewer_client, settings, drama):
     client = viewer_client
     settings.GEO_COUNTRY_HEADER = "CloudFront-Viewer-Country"
-    title_create(name="Only India", genres=[drama], countries="IN")
+    playable_title(name="Only India", genres=[drama], countries="IN")
     assert b"Only India" in client.get("/browse/", HTTP_CLOUDFRONT_VIEWER_COUNTRY="IN").content
     assert b"Only India" not in client.get("/browse/", HTTP_CLOUDFRONT_VIEWER_COUNTRY="US").content
 
 
 def test_search_finds_by_name_and_genre(viewer_client, drama):
     client = viewer_client
-    title_create(name="The Last Signal", genres=[drama])
+    playable_title(name="The Last Signal", genres=[drama])
     assert [t.name for t in client.get("/search/?q=signal").context["results"]] == ["The Last Signal"]
     assert [t.name for t in client.get("/search/?q=drama").context["results"]] == ["The Last Signal"]
     assert client.get("/search/?q=nothing-like-this").context["results"] == []
@@ -109,6 +111,11 @@ def test_demo_catalog_loads_once_and_renders(viewer_client, settings):
     settings.DEBUG = True
     assert demo_catalog_load() == 6
     assert demo_catalog_load() == 0
+    for title in Title.objects.all():  # what the demo's transcodes leave
+        if title.kind == Title.Kind.FILM:
+            video_ready_make(title=title)
+        for season in title.seasons.all():
+            video_ready_make(title=title, episode=season.episodes.first())
     response = client.get("/browse/?country=DE")
     assert response.status_code == 200
     assert b"Frankfurt Nights" in response.content
@@ -130,3 +137,68 @@ def test_signed_in_without_a_profile_is_asked_to_choose_one(client, subscriber):
     client.force_login(user)
     response = client.get("/browse/")
     assert response.status_code == 302 and response["Location"].startswith("/profiles/")
+
+
+# --- nothing playable, nothing shown (subscribers); staff see why --------------------------
+
+
+def test_a_failed_upload_is_hidden_from_subscribers_everywhere_and_staff_see_the_reason(
+        viewer_client, client, django_user_model, drama):
+    from tests.fixtures.accounts import make_subscriber, sign_in
+
+    failed = title_create(name="Broken Upload", genres=[drama], synopsis="It never transcoded.")
+    video_ready_make(title=failed, status="failed", error="ffmpeg: moov atom not found")
+    processing = title_create(name="Still Cooking", genres=[drama])
+    video_ready_make(title=processing, status="processing")
+    title_create(name="No Video Yet", genres=[drama])
+    playable_title(name="Plays Fine", genres=[drama])
+    for path in ("/browse/", "/search/?q=e"):
+        page = viewer_client.get(path).content.decode()
+        assert "Plays Fine" in page
+        for hidden in ("Broken Upload", "Still Cooking", "No Video Yet"):
+            assert hidden not in page, (path, hidden)
+    page = viewer_client.get(reverse("catalog:title", args=[failed.slug]))
+    assert page.status_code == 404 and b"moov atom" not in page.content
+    # Staff: listed, marked hidden, and the title page says why.
+    staff, profile = make_subscriber(username="editor")
+    staff.is_staff = True
+    staff.save()
+    staff_client = sign_in(client, staff, profile)
+    browse = staff_client.get("/browse/").content.decode()
+    assert "Broken Upload" in browse and 'class="card-badge"' in browse
+    detail = staff_client.get(reverse("catalog:title", args=[failed.slug])).content.decode()
+    assert "Hidden from subscribers" in detail and "moov atom not found" in detail
+    assert selectors.title_hidden_reason(title=processing) == "Nothing playable yet: the video is processing"
+    assert selectors.title_hidden_reason(title=Title.objects.get(name="Plays Fine")) == ""
+
+
+def test_a_newer_failed_video_does_not_hide_the_one_that_plays(viewer_client, drama):
+    title = playable_title(name="Re-cut", genres=[drama])
+    video_ready_make(title=title, status="failed", error="ffmpeg died")
+    page = viewer_client.get(reverse("catalog:title", args=[title.slug])).content.decode()
+    assert "Play" in page and "ffmpeg died" not in page
+
+
+def test_the_new_row_shows_a_new_upload_without_a_genre_first(viewer_client):
+    older = playable_title(name="Older")
+    newest = playable_title(name="Genre-less Upload")
+    rows = viewer_client.get("/browse/").context["rows"]
+    assert rows[0].key == "new" and [t.name for t in rows[0].titles] == [newest.name, older.name]
+    assert b"Genre-less Upload" in viewer_client.get("/browse/").content
+
+
+def test_the_api_lists_only_playable_titles_to_subscribers(client, drama):
+    from tests.fixtures.accounts import make_subscriber
+
+    user, profile = make_subscriber()
+    failed = title_create(name="Broken Upload", genres=[drama])
+    video_ready_make(title=failed, status="failed", error="ffmpeg: moov atom not found")
+    playable_title(name="Plays Fine", genres=[drama])
+    token = client.post("/api/v1/auth/sign-in/", {"username": user.username, "password": "a-Strong-pass-123",
+                                                  "device_name": "test"}, content_type="application/json").json()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token['access_token']}"}
+    titles = client.get(f"/api/v1/profiles/{profile.pk}/titles/", **auth).json()
+    assert [t["name"] for t in titles["results"]] == ["Plays Fine"]
+    home = client.get(f"/api/v1/profiles/{profile.pk}/home/", **auth).json()
+    assert all("Broken Upload" not in [t["name"] for t in row["titles"]] for row in home)
+    assert client.get(f"/api/v1/profiles/{profile.pk}/titles/{failed.slug}/", **auth).status_code == 404

@@ -4,11 +4,11 @@ country and the profile's kids setting apply everywhere."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from catalog.api.serializers import TitleSummarySerializer
+from catalog.api.serializers import TitleArtworkSerializer, TitleSummarySerializer, artwork_data
 from catalog.models import Title, Video
 from catalog.selectors import title_list
 from streaming.core.api.base import PAGE_PARAMETERS, ApiView, paginate, paginated
@@ -36,12 +36,12 @@ class RowTitleSerializer(TitleSummarySerializer):
 
 
 class RowSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="continue, my-list, popular, genre-<slug>.")
+    key = serializers.CharField(help_text="continue, my-list, new, popular, genre-<slug>.")
     name = serializers.CharField()
     titles = serializers.SerializerMethodField()
 
     def get_titles(self, row) -> RowTitleSerializer(many=True):
-        return RowTitleSerializer(row.titles, many=True, context={"progress": row.progress}).data
+        return RowTitleSerializer(row.titles, many=True, context={**self.context, "progress": row.progress}).data
 
 
 class VideoSerializer(serializers.Serializer):
@@ -81,6 +81,7 @@ class TitleDetailSerializer(serializers.Serializer):
     maturity_rating = serializers.ChoiceField(source="title.maturity_rating", choices=Title.Rating.choices)
     synopsis = serializers.CharField(source="title.synopsis", allow_blank=True)
     genres = serializers.SerializerMethodField()
+    artwork = serializers.SerializerMethodField()
     video = VideoSerializer(source="film", allow_null=True, help_text="A film's video; null for a series.")
     seasons = SeasonSerializer(many=True)
     in_my_list = serializers.BooleanField()
@@ -90,16 +91,20 @@ class TitleDetailSerializer(serializers.Serializer):
     def get_genres(self, detail) -> list[str]:
         return [g.name for g in detail.title.genres.all()]
 
+    @extend_schema_field(TitleArtworkSerializer)
+    def get_artwork(self, detail) -> dict:
+        return artwork_data(detail.title, self.context)
+
 
 class HomeApi(ApiView):
     @extend_schema(tags=[TAG], operation_id="catalog_home", summary="Home rows for a profile",
-                   description="Continue watching, my list, popular in the device's country, then one row per "
-                               "genre; empty rows are left out.",
+                   description="Continue watching, my list, new, popular in the device's country, then one row "
+                               "per genre; empty rows are left out.",
                    responses={200: RowSerializer(many=True), **error_responses(401, 404)})
     def get(self, request, profile_id: int):
         profile = profile_of(request, profile_id)
         rows = selectors.home_rows(profile=profile, country=country_of(request), staff=request.user.is_staff)
-        return Response(RowSerializer(rows, many=True).data)
+        return Response(RowSerializer(rows, many=True, context={"request": request}).data)
 
 
 class TitleListApi(ApiView):
@@ -137,4 +142,4 @@ class TitleDetailApi(ApiView):
                                         staff=request.user.is_staff)
         if detail is None:
             raise Http404
-        return Response(TitleDetailSerializer(detail).data)
+        return Response(TitleDetailSerializer(detail, context={"request": request}).data)
