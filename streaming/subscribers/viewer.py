@@ -65,3 +65,8 @@ def profile_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    """The Viewer that ``profile_required`` put on the request."""
+    return request.viewer  # type: ignore[attr-defined]  # set by profile_required

@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from edge.locate import client_ip
+from catalog.selectors import titles_new
+from edge.locate import client_country, client_ip
 from streaming.core.errors import ApplicationError
 
 from .. import selectors, services
@@ -24,7 +25,9 @@ from ..viewer import profile_choose, profile_current
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("catalog:browse")
-    return render(request, "streaming/landing.html", {"plans": selectors.plans_offered()})
+    # What there is to watch here, as a wall of posters behind the offer.
+    showcase = [t for t in titles_new(country=client_country(request), limit=16) if t.artwork.all()][:8]
+    return render(request, "streaming/landing.html", {"plans": selectors.plans_offered(), "showcase": showcase})
 
 
 # --- accounts ---------------------------------------------------------------------------
@@ -39,7 +42,8 @@ class SignUpForm(forms.Form):
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignUpForm(request.POST or None, initial={"plan": Plan.objects.filter(slug="standard").first()})
+    chosen = Plan.objects.filter(slug=request.GET.get("plan") or "standard", active=True).first()
+    form = SignUpForm(request.POST or None, initial={"plan": chosen or Plan.objects.filter(slug="standard").first()})
     if request.method == "POST" and form.is_valid():
         try:
             user = services.account_create(
