@@ -186,3 +186,63 @@ def test_watch_page_renders_the_player_with_a_signed_master(ready_video, client)
     config = page.context["config"]
     assert config["master"].startswith("/play/t/") and config["hls"]["sri"].startswith("sha384-")
     assert b'id="player-config"' in page.content
+
+
+# --- a reload: the old page's stop beacon lands after the new page was built -------------
+
+
+@pytest.fixture
+def factory_video(db):
+    from tests.fixtures.catalog import playable_title
+
+    title = playable_title(name="Long Film")
+    video = title.videos.get()
+    video.duration = 600.0
+    video.save()
+    return video
+
+
+def test_a_late_stop_beacon_still_keeps_the_place_unless_the_new_session_reported(factory_video):
+    user, profile = make_subscriber()
+    old = start(user, profile, factory_video, device="web-a")
+    playback_heartbeat(session=old, position=40.0, state="playing")
+    new = start(user, profile, factory_video, device="web-a")  # the reload: ends the old session
+    assert new.position == 40.0, "built before the beacon: the last heartbeat"
+    old.refresh_from_db()
+    playback_stop(session=old, position=52.6)  # the beacon, late
+    assert WatchProgress.objects.get(profile=profile, video=factory_video).position == 52.6
+    # Once the new session has reported, an even later beacon of the old one changes nothing.
+    playback_heartbeat(session=new, position=53.0, state="playing")
+    playback_stop(session=old, position=52.6)
+    assert WatchProgress.objects.get(profile=profile, video=factory_video).position == 53.0
+
+
+def test_the_stop_beacon_carries_qoe_so_short_sessions_have_a_startup_time(factory_video, client):
+    user, profile = make_subscriber()
+    sign_in(client, user, profile)
+    session = start(user, profile, factory_video)
+    response = client.post(reverse("playback-stop", args=[session.pk]),
+                           {"position": "3.5", "qoe": '{"startup_ms": 640, "watch_ms": 3000, "edge": "origin"}'})
+    assert response.status_code == 200
+    report = QoEReport.objects.get(session=session)
+    assert report.startup_ms == 640 and report.watch_ms == 3000
+    assert client.post(reverse("playback-stop", args=[session.pk]), {"qoe": "{not json"}).status_code == 400
+
+
+def test_the_watch_page_gives_the_player_its_start(client, run_transcode, clips):
+    """The master inline, the rungs on the first pathway with their rates,
+    when the server last heard the position, and a preconnect to the edge."""
+    job = run_transcode(clips.motion)
+    video = job.video
+    user, profile = make_subscriber()
+    sign_in(client, user, profile)
+    page = client.get(reverse("watch", args=[video.public_id]))
+    config = page.context["config"]
+    assert config["masterText"].startswith("#EXTM3U") and "#EXT-X-STREAM-INF" in config["masterText"]
+    variants = config["start"]["variants"]
+    assert {v["id"] for v in variants} == {"v360", "v234"} and all(v["bandwidth"] > 0 for v in variants)
+    assert all(v["url"].endswith(f"/hls/{video.public_id}/{v['id']}/index.m3u8") for v in variants)
+    assert config["start"]["audio"]["url"].endswith("/audio/index.m3u8")
+    assert 1.5 <= config["start"]["segmentSeconds"] <= 2.5  # the test profile's 2 s segments
+    assert config["resumeAt"] == 0 and config["profile"] == profile.pk
+    assert b'rel="preconnect"' in page.content
