@@ -108,7 +108,7 @@ def plays(browser, base: str, video_id: str, n: int) -> list[dict]:
     for _ in range(n):
         page = context.new_page()
         page.goto(f"{base}/watch/{video_id}/")
-        page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
+        page.wait_for_function("window.player && window.player.state && window.player.state.started", timeout=30_000)
         results.append(page.evaluate("""() => {
             // Where the time went: when each step finished, from navigation start.
             const res = performance.getEntriesByType('resource');

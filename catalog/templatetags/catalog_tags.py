@@ -21,7 +21,9 @@ def duration(seconds) -> str:
     seconds = int(round(float(seconds)))
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
-    return f"{h}h {m:02d}m" if h else f"{m}m {s:02d}s"
+    if h:
+        return f"{h}h {m:02d}m"
+    return f"{m + (s >= 30)} min" if m else f"{s} s"
 
 
 @register.filter

@@ -41,7 +41,7 @@ def playhead(page) -> float:
 
 def wait_playing(page, beyond: float = 0.5):
     page.wait_for_function(
-        f"window.player && window.player.state.started && document.getElementById('video').currentTime > {beyond}",
+        f"window.player && window.player.state && window.player.state.started && document.getElementById('video').currentTime > {beyond}",
         timeout=30_000,
     )
 
@@ -107,7 +107,7 @@ def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
     page.evaluate("window.player.beat('paused')")
     wait_for(lambda: PlaybackSession.objects.filter(user=user, position__gt=5).exists(), what="the heartbeat")
     page.reload()
-    page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
+    page.wait_for_function("window.player && window.player.state && window.player.state.started", timeout=30_000)
     resumed = playhead(page)
     assert resumed >= position - 2.5, (position, resumed)
 
@@ -281,7 +281,7 @@ def test_a_reload_resumes_within_2_s_even_when_the_stop_beacon_is_late(page, liv
     wait_playing(page, beyond=7.0)
     position = playhead(page)
     page.reload()
-    page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
+    page.wait_for_function("window.player && window.player.state && window.player.state.started", timeout=30_000)
     resumed = playhead(page)
     assert abs(resumed - position) <= 2.0, (position, resumed)
     assert page.evaluate("window.player.state.plan.positionFrom") == "device"

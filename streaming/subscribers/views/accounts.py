@@ -19,14 +19,15 @@ from streaming.core.errors import ApplicationError
 
 from .. import selectors, services
 from ..models import Plan, Profile
-from ..viewer import profile_choose, profile_current
+from ..viewer import Viewer, profile_choose, profile_current
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("catalog:browse")
     # What there is to watch here, as a wall of posters behind the offer.
-    showcase = [t for t in titles_new(country=client_country(request), limit=16) if t.artwork.all()][:8]
+    pictured = [t for t in titles_new(country=client_country(request), limit=16) if t.artwork.all()]
+    showcase = [pictured[i % len(pictured)] for i in range(15)] if pictured else []  # three rows of five
     return render(request, "streaming/landing.html", {"plans": selectors.plans_offered(), "showcase": showcase})
 
 
@@ -99,9 +100,11 @@ def account(request: HttpRequest) -> HttpResponse:
         services.subscription_change_plan(user=request.user, plan=plan)
         messages.success(request, f"You are now on the {plan.name} plan.")
         return redirect("account")
+    profile = profile_current(request)
+    viewer = Viewer(user=request.user, profile=profile, country=client_country(request)) if profile else None
     return render(request, "streaming/account.html", {
         "subscription": subscription, "plans": selectors.plans_offered(),
-        "sessions": selectors.sessions_active(user=request.user), "profile": profile_current(request),
+        "sessions": selectors.sessions_active(user=request.user), "profile": profile, "viewer": viewer,
     })
 
 

@@ -38,7 +38,8 @@ def watch(request: HttpRequest, public_id) -> HttpResponse:
     except ApplicationError as exc:
         status = 409 if exc.code == "too_many_screens" else 403
         return render(request, "streaming/cannot_play.html",
-                      {"reason": exc.message, "code": exc.code, "title": video.title}, status=status)
+                      {"reason": exc.message, "code": exc.code, "title": video.title, "viewer": viewer,
+                       "country": viewer.country}, status=status)
     payload = services.playback_payload(session=session)
     progress = selectors.progress_get(profile=viewer.profile, video=video)
     config = {
