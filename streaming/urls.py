@@ -57,7 +57,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin's).
-    path("favicon.ico", favicon),
+    path("favicon.ico", favicon, name="favicon"),
     path("edge/", include("edge.urls")),
     path("", include("catalog.urls")),
     path("api/v1/", include(api_v1)),
