@@ -160,3 +160,12 @@ def artwork_sources(*, artwork: Artwork) -> list[ArtworkSource]:
     return [ArtworkSource(url=reverse("artwork", args=[r["key"].removeprefix(f"{ARTWORK_ROOT}/")]),
                           width=r["width"], height=r["height"])
             for r in sorted(artwork.renditions, key=lambda r: r["width"])]
+
+
+def artwork_url(*, title: Title, kind: str, width: int = 960) -> str:
+    """One width of the title's artwork (the smallest at least ``width``), or ""."""
+    artwork = artwork_for(title=title, kind=kind)
+    if artwork is None:
+        return ""
+    sources = artwork_sources(artwork=artwork)
+    return next((s.url for s in sources if s.width >= width), sources[-1].url)

@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from catalog import selectors
 from catalog.selectors import artwork_for, artwork_sources, title_hidden_reason
 
 register = template.Library()
@@ -63,8 +64,4 @@ def artwork_img(title, kind: str, sizes: str = "100vw", css_class: str = "", eag
 @register.simple_tag
 def artwork_url(title, kind: str, width: int = 960) -> str:
     """One width of the title's artwork (the smallest at least ``width``), or ""."""
-    artwork = artwork_for(title=title, kind=kind)
-    if artwork is None:
-        return ""
-    sources = artwork_sources(artwork=artwork)
-    return next((s.url for s in sources if s.width >= width), sources[-1].url)
+    return selectors.artwork_url(title=title, kind=kind, width=width)

@@ -1,7 +1,8 @@
 /* The web player: hls.js (CDN with SRI, vendored fallback) or native HLS,
    a quality menu, resume, keyboard, seek previews, the serving edge, QoE
    beacons and heartbeats. No framework, no build step. Menus come from
-   player/menu.js; where and on which rung to start, from player/startup.js. */
+   player/menu.js; where and on which rung to start, from player/startup.js
+   (which the page has already run, inline in its head). */
 (function () {
   "use strict";
 
@@ -409,7 +410,7 @@
   // --- go --------------------------------------------------------------------------------
   setServedBy(config.edge.id);
   setBusy(true);
-  state.plan = window.PlayerStartup.begin(config, video);
+  state.plan = window.PlayerStartup.plan || window.PlayerStartup.begin(config);
   loadHls().then(attach, function () {
     // Neither the CDN nor our own copy: native HLS may still work.
     if (video.canPlayType("application/vnd.apple.mpegurl")) attach();

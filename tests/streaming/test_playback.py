@@ -245,4 +245,8 @@ def test_the_watch_page_gives_the_player_its_start(client, run_transcode, clips)
     assert config["start"]["audio"]["url"].endswith("/audio/index.m3u8")
     assert 1.5 <= config["start"]["segmentSeconds"] <= 2.5  # the test profile's 2 s segments
     assert config["resumeAt"] == 0 and config["profile"] == profile.pk
-    assert b'rel="preconnect"' in page.content
+    html = page.content.decode()
+    assert 'rel="preconnect"' in html
+    # The startup code runs inline, before the stylesheet (an inline script waits for one before it).
+    assert html.index("PlayerStartup.begin(") < html.index('rel="stylesheet"')
+    assert "player/startup.js" not in html

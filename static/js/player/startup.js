@@ -14,7 +14,9 @@
      loader given to hls.js hands it those responses (with their real
      timings, so its bandwidth estimate stays true) instead of asking again.
 
-   window.PlayerStartup.begin(config, video) -> the plan; .loaderClass(Base). */
+   window.PlayerStartup.begin(config) -> the plan (also kept as .plan); .loaderClass(Base).
+   The page runs this file inline in its head (streaming/views/playback.py),
+   so the fetches start while the page is parsed. */
 (function () {
   "use strict";
 
@@ -174,12 +176,13 @@
     });
   }
 
-  /* Decide where and how to start, and start fetching. */
-  function begin(config, video) {
+  /* Decide where and how to start, and start fetching. Runs inline in the
+     page's head, before the stylesheet and the body: the player fills the
+     window, so the window's size is the player's. */
+  function begin(config) {
     var where = position(config);
     var bw = estimate();
-    var rect = video.getBoundingClientRect();
-    var pixels = Math.round(Math.min(rect.height, rect.width * 9 / 16) * (window.devicePixelRatio || 1));
+    var pixels = Math.round(Math.min(window.innerHeight, window.innerWidth * 9 / 16) * (window.devicePixelRatio || 1));
     var start = config.start || {};
     var variant = choose(start, bw.bps, pixels);
     if (config.masterText) inline(new URL(config.master, window.location.href).href, config.masterText);
@@ -188,8 +191,9 @@
       warmRendition(variant.url, at);
       if (start.audio) warmRendition(start.audio.url, at);
     }
-    return { position: where.seconds, positionFrom: where.from, bps: bw.bps, bpsFrom: bw.from,
-             variant: variant, playerPixels: pixels };
+    window.PlayerStartup.plan = { position: where.seconds, positionFrom: where.from, bps: bw.bps, bpsFrom: bw.from,
+                                  variant: variant, playerPixels: pixels };
+    return window.PlayerStartup.plan;
   }
 
   /* hls.js's loader, answering from what was warmed when it can. */
@@ -235,6 +239,6 @@
 
   window.PlayerStartup = {
     begin: begin, loaderClass: loaderClass, remember: remember, rememberBandwidth: rememberBandwidth,
-    choose: choose, estimate: estimate, position: position, budget: FIRST_SEGMENT_BUDGET,
+    choose: choose, estimate: estimate, position: position, budget: FIRST_SEGMENT_BUDGET, plan: null,
   };
 })();

@@ -3,18 +3,22 @@ session's master playlist, heartbeats and stop."""
 from __future__ import annotations
 
 import json
-from functools import wraps
+from functools import lru_cache, wraps
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Video
+from catalog.selectors import artwork_url
 from edge.locate import client_ip
 from edge.signing import TokenError, token_check
 from streaming.core.api.errors import error_body
@@ -23,6 +27,22 @@ from streaming.core.errors import ApplicationError
 from .. import selectors, services
 from ..models import PlaybackSession
 from ..viewer import device_id, profile_required
+
+
+@lru_cache(maxsize=1)
+def _startup_script_cached() -> str:
+    return _startup_script_read()
+
+
+def _startup_script_read() -> str:
+    path = finders.find("js/player/startup.js")
+    return Path(str(path)).read_text()
+
+
+def startup_script() -> SafeString:
+    """player/startup.js, to run inline in the watch page's head (read once;
+    at every request in DEBUG, so edits show)."""
+    return mark_safe(_startup_script_read() if settings.DEBUG else _startup_script_cached())  # our own file
 
 
 @profile_required
@@ -67,7 +87,10 @@ def watch(request: HttpRequest, public_id) -> HttpResponse:
     edge = urlsplit(payload.edge.base_url) if payload.edge.base_url.startswith("http") else None
     return render(request, "streaming/player.html", {
         "video": video, "title": video.title, "episode": video.episode, "session": session, "config": config,
-        "poster": payload.poster_url, "edge_origin": f"{edge.scheme}://{edge.netloc}" if edge else "",
+        # A small picture from this site while the first frame comes (the ladder's poster is
+        # larger and would share the link with the first segment).
+        "poster": artwork_url(title=video.title, kind="backdrop", width=640) or payload.poster_url,
+        "edge_origin": f"{edge.scheme}://{edge.netloc}" if edge else "", "startup_js": startup_script(),
     })
 
 
