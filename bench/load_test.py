@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -158,13 +158,13 @@ class Stack:
         return f"Redis (private redis-server on {port})"
 
     def stop(self) -> None:
-        for name, proc in reversed(self.procs):
+        for _name, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for name, proc in reversed(self.procs):
+        for _name, proc in reversed(self.procs):
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -291,8 +291,8 @@ async def viewer(i: int, *, base: str, video: str, stats: Stats, deadline: float
         playlists = {}
         for _, url in variants:
             text = (await edge_get(url, "playlist")).decode()
-            init = next(attrs(l)["URI"] for l in text.splitlines() if l.startswith("#EXT-X-MAP:"))
-            segs = [urljoin(url, l.strip()) for l in text.splitlines() if l and not l.startswith("#")]
+            init = next(attrs(line)["URI"] for line in text.splitlines() if line.startswith("#EXT-X-MAP:"))
+            segs = [urljoin(url, line.strip()) for line in text.splitlines() if line and not line.startswith("#")]
             playlists[url] = (urljoin(url, init), segs)
             if len(playlists) == 1:  # first rung: init + first segment = playback can start
                 await edge_get(playlists[url][0], "init")
@@ -395,10 +395,8 @@ def main() -> int:
         print(f"  {args.viewers} Premium accounts ({setup['screens']} screens each), {args.edges} edge nodes")
 
         source = stack.tmp / "film.mp4"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", str(args.seconds),
-                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                        str(source)], check=True)
+        stack.manage("shell", "-c", "from pathlib import Path; from transcoding import ffmpeg; ffmpeg.run("
+                     f"ffmpeg.clip_args(output=Path({str(source)!r}), size='640x360', seconds={args.seconds}))")
         t = time.monotonic()
         stack.manage("transcode", str(source), "--title", "Load Test Film", timeout=900,
                      env={"DRAMATIQ_BROKER_URL": ""})
@@ -416,7 +414,7 @@ def main() -> int:
 
         for _ in range(4 * args.web_workers):  # every worker has imported the app before viewers come
             urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/v1/plans/", timeout=60).read()
-        for node, port in zip(setup["nodes"], ports):
+        for node, port in zip(setup["nodes"], ports, strict=True):
             proc = stack.start(f"edge-{node['name']}", [
                 PY, "manage.py", "runedge", "--port", str(port), "--node", str(node["id"]),
                 f"--secret={node['secret']}", "--name", node["name"], "--origin", stack.env["MEDIA_ROOT"],
@@ -439,7 +437,7 @@ def main() -> int:
                "max_ms": round(max(v) * 1000, 1)} for k, v in stats.latency.items() if v}
     errors = sum(stats.errors.values())
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "args": vars(args), "stack": {"database": db, "cache": cache}, "setup_seconds": round(setup_seconds, 1),
         "elapsed_seconds": round(elapsed, 1), "viewers": args.viewers, "playback_started": stats.started,
@@ -452,11 +450,11 @@ def main() -> int:
         "edge_nodes_reported": final["nodes"], "latency": lat,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"load-{datetime.now(timezone.utc):%Y-%m-%d-%H%M%S}.json"
+    out = RESULTS_DIR / f"load-{datetime.now(UTC):%Y-%m-%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
 
     print()
-    print(f"| measure | result |\n|---|---|")
+    print("| measure | result |\n|---|---|")
     print(f"| viewers started / sessions held to the end | {stats.started} / {stats.held} of {args.viewers} |")
     print(f"| errors | {errors} {dict(stats.errors) if errors else ''} |")
     print(f"| app (API + master) requests | {stats.app_requests} ({result['app_requests_per_s']}/s) |")

@@ -21,10 +21,10 @@ and storing the source (upload + fingerprint) are not measured.
     .venv/bin/python bench/transcode_bench.py [--seconds 60] [--height 1080] \
         [--chunk-seconds N] [--min-chunks M] [--workers 2] [--sweep]
 
-The baseline commands are built here on purpose: benchmarks may spell ffmpeg
-flags, the application may not (transcoding.ffmpeg builds every command of
-the app). The rungs, GOP, preset and bitrates come from transcoding.ladder and
-the default EncodingProfile, as the pipeline plans them.
+The baseline commands are built by transcoding.ffmpeg (ladder_mp4_args,
+ladder_hls_args) with the pipeline's own x264 options, so the floor and the
+pipeline can never drift apart. The rungs, GOP, preset and bitrates come from
+transcoding.ladder and the default EncodingProfile, as the pipeline plans them.
 """
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ class Meter:
             for pid in children:
                 self.peak_child_hwm = max(self.peak_child_hwm, status_kib(pid, "VmHWM") * 1024)
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         self.load_before = os.getloadavg()
         self.jiffies0 = cpu_jiffies()
         self.self0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -187,19 +187,17 @@ def tree_bytes(folder: Path) -> int:
 
 
 def source_make(path: Path, *, seconds: int, height: int) -> float:
-    """testsrc2 + a sine tone, 16:9 at 30 fps, x264 ultrafast (its default GOP)."""
+    """testsrc2 + a tone, 16:9 at 30 fps, x264 ultrafast (its default GOP)."""
     if path.exists():
         return 0.0
     width = max(2, int(round(height * 16 / 9 / 2)) * 2)
     part = path.with_suffix(".part.mp4")
     started = time.perf_counter()
-    subprocess.run([
-        "ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=30",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:beep_factor=4",
-        "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "128k", str(part),
-    ], check=True)
+    django_setup()
+    from transcoding import ffmpeg
+
+    ffmpeg.run(ffmpeg.clip_args(output=part, size=f"{width}x{height}", rate=30, seconds=seconds,
+                                extra={"b:a": "128k"}))
     part.replace(path)
     return time.perf_counter() - started
 
@@ -246,62 +244,21 @@ def chunks_label(lengths: list[float]) -> str:
     return "+".join(f"{x:g}" for x in lengths) + " s"
 
 
-# --- baselines: built here, on purpose ------------------------------------------------
+# --- baselines: one ffmpeg command each, built by transcoding.ffmpeg ---------------------
 
 
-def _graph(plan: dict) -> str:
-    rungs = plan["rungs"]
-    labels = "".join(f"[s{i}]" for i in range(len(rungs)))
-    parts = [f"[0:v]fps={plan['fps']},split={len(rungs)}{labels}"]
-    for i, r in enumerate(rungs):
-        parts.append(f"[s{i}]scale={r['width']}:{r['height']}:flags=bicubic,format=yuv420p[v{i}]")
-    return ";".join(parts)
+def baseline_args(kind: str, source: Path, out: Path, plan: dict) -> list[str]:
+    """The one-command floors: "mp4" (every rung as plain MP4, audio once) or
+    "hls" (ffmpeg's own fMP4 HLS with -var_stream_map), same rungs, GOP,
+    preset and bitrates as the pipeline plans, x264 with its own threading."""
+    from transcoding import ffmpeg, ladder
 
-
-def _x264(plan: dict, spec: str = "") -> list[str]:
-    """The pipeline's x264 settings, minus ``threads 1``: default threading here."""
-    gop = str(plan["gop"])
-    return [f"-c:v{spec}", "libx264", f"-preset{spec}", plan["preset"], f"-profile:v{spec}", "high",
-            f"-g{spec}", gop, f"-keyint_min{spec}", gop, f"-sc_threshold{spec}", "0", f"-bf{spec}", "3",
-            f"-flags:v{spec}", "+cgop"]
-
-
-def _rate(rung: dict, spec: str) -> list[str]:
-    b = rung["bitrate"]
-    return [f"-b:v{spec}", str(b), f"-maxrate:v{spec}", str(int(b * 1.5)), f"-bufsize:v{spec}", str(int(b * 2))]
-
-
-def _audio(plan: dict) -> list[str]:
-    return ["-c:a", "aac", "-ac", "2", "-ar", "48000", "-b:a", str(plan["audio_bitrate"])]
-
-
-def baseline_mp4_args(source: Path, out: Path, plan: dict) -> list[str]:
-    args = ["ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y", "-i", str(source),
-            "-filter_complex", _graph(plan)]
-    for i, rung in enumerate(plan["rungs"]):
-        args += ["-map", f"[v{i}]", *_x264(plan), *_rate(rung, ""), "-an", str(out / f"{rung['name']}.mp4")]
-    args += ["-map", "0:a:0", *_audio(plan), "-vn", str(out / "audio.mp4")]
-    return args
-
-
-def baseline_hls_args(source: Path, out: Path, plan: dict) -> list[str]:
-    rungs = plan["rungs"]
-    args = ["ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y", "-i", str(source),
-            "-filter_complex", _graph(plan)]
-    for i in range(len(rungs)):
-        args += ["-map", f"[v{i}]"]
-    args += ["-map", "0:a:0", *_x264(plan)]
-    for i, rung in enumerate(rungs):
-        args += _rate(rung, f":{i}")
-    stream_map = " ".join(f"v:{i},agroup:aud,name:{r['name']}" for i, r in enumerate(rungs))
-    args += [*_audio(plan), "-f", "hls", "-hls_time", str(plan["segment_seconds"]),
-             "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
-             "-hls_flags", "independent_segments", "-hls_fmp4_init_filename", "init.mp4",
-             "-hls_segment_filename", str(out / "%v" / "seg_%05d.m4s"),
-             "-master_pl_name", "master.m3u8",
-             "-var_stream_map", f"{stream_map} a:0,agroup:aud,name:audio",
-             str(out / "%v" / "index.m3u8")]
-    return args
+    common = dict(source=ffmpeg.MediaInput.local(source), out_dir=out, fps=Fraction(plan["fps"]),
+                  rungs=[ladder.Rung(**r) for r in plan["rungs"]], gop=plan["gop"], preset=plan["preset"],
+                  audio_bitrate=plan["audio_bitrate"])
+    if kind == "mp4":
+        return ffmpeg.ladder_mp4_args(**common)
+    return ffmpeg.ladder_hls_args(**common, segment_seconds=plan["segment_seconds"])
 
 
 # --- child: one measurement per process --------------------------------------------------
@@ -317,10 +274,12 @@ def django_setup() -> None:
 def child_baseline(spec: dict) -> dict:
     source, out, plan = Path(spec["source"]), Path(spec["out"]), spec["plan"]
     out.mkdir(parents=True, exist_ok=True)
-    build = baseline_mp4_args if spec["kind"] == "mp4" else baseline_hls_args
-    args = build(source, out, plan)
+    django_setup()
+    from transcoding import ffmpeg
+
+    args = baseline_args(spec["kind"], source, out, plan)
     with Meter() as meter:
-        subprocess.run(args, check=True)
+        ffmpeg.run(args, stall=0)
     result = {"command": subprocess.list2cmdline(args), **meter.as_dict(), "output_bytes": tree_bytes(out)}
     shutil.rmtree(out, ignore_errors=True)
     return result
@@ -500,7 +459,7 @@ def main() -> None:
     for name in FOREIGN_ENV:
         os.environ.pop(name, None)
     os.environ.update({
-        "VAR_DIR": str(work / "var"), "DJANGO_SETTINGS_MODULE": "streaming.settings",
+        "VAR_DIR": str(work / "var"), "DJANGO_SETTINGS_MODULE": "streaming.settings", "DJANGO_DEBUG": "1",
         "TRANSCODE_ON_UPLOAD": "0", "TRANSCODE_WORK_DIR": str(work / "scratch"), "LOG_LEVEL": "WARNING",
     })
     (work / "scratch").mkdir()

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
+from streaming.core.admin import ServiceAdminMixin
 from streaming.core.errors import ApplicationError
 from streaming.core.validators import countries_parse
 
@@ -16,23 +17,8 @@ from .models import Artwork, Episode, Genre, Season, Title, Video
 from .selectors import artwork_sources
 
 
-class ServiceDeleteMixin:
-    """Deletes through the admin's ``service_delete``, one object at a time
-    (so a service can clean up whatever a row owns)."""
-
-    def service_delete(self, obj) -> None:
-        raise NotImplementedError
-
-    def delete_model(self, request, obj):
-        self.service_delete(obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.service_delete(obj)
-
-
 @admin.register(Genre)
-class GenreAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class GenreAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["name", "position", "title_count"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -82,8 +68,7 @@ class VideoInline(admin.TabularInline):
     fk_name = "title"
     extra = 0
     can_delete = False
-    fields = ["source_name", "status", "duration", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("source_name", "status", "duration", "created_at")
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -149,7 +134,7 @@ def formset_save(formset, *, save, delete) -> None:
 
 
 @admin.register(Title)
-class TitleAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = TitleForm
     list_display = ["name", "kind", "year", "maturity_rating", "published", "where", "video_status"]
     list_filter = ["kind", "published", "maturity_rating", "genres"]
@@ -222,7 +207,7 @@ class EpisodeInline(admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class SeasonAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "title", "number"]
     list_filter = ["title"]
     inlines = [EpisodeInline]
@@ -251,7 +236,7 @@ class VideoChangeForm(forms.ModelForm):
         fields = ["title", "episode"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         episode, title = data.get("episode"), data.get("title")
         if episode and title and episode.season.title_id != title.pk:
             self.add_error("episode", "That episode belongs to another title.")
@@ -277,7 +262,7 @@ def status_badge(video: Video) -> str:
 
 
 @admin.register(Video)
-class VideoAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status_display", "size", "duration", "resolution", "created_at"]
     list_filter = ["status"]
     search_fields = ["title__name", "source_name"]

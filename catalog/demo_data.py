@@ -1,6 +1,8 @@
 """A small demo catalog, so a newcomer's first page is not empty."""
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from django.db import transaction
 
 from . import services
@@ -8,7 +10,19 @@ from .models import Artwork, Title
 
 GENRES = ["Documentaries", "Drama", "Science & Nature", "Kids & Family", "Thrillers"]
 
-TITLES = [
+class DemoTitle(TypedDict):
+    name: str
+    motif: str  # the scene catalog/demo_art.py draws for it
+    kind: str
+    year: int
+    rating: str
+    genres: list[str]
+    countries: str
+    synopsis: str
+    seasons: NotRequired[dict[int, list[tuple[str, str]]]]  # season number: [(episode name, synopsis)]
+
+
+TITLES: list[DemoTitle] = [
     {
         "name": "Tides of the Malabar Coast", "motif": "coast", "kind": "film", "year": 2024, "rating": "all",
         "genres": ["Documentaries", "Science & Nature"], "countries": "",
@@ -62,7 +76,7 @@ def demo_artwork_load() -> int:
         title = Title.objects.filter(name=spec["name"]).prefetch_related("artwork").first()
         if title is None or title.artwork.exists():
             continue
-        for kind, data in demo_art(motif=str(spec["motif"]), seed=title.slug).items():
+        for kind, data in demo_art(motif=spec["motif"], seed=title.slug).items():
             services.artwork_save(title=title, kind=kind, data=data, origin=Artwork.Origin.GENERATED)
         done += 1
     return done
@@ -74,7 +88,7 @@ def demo_catalog_load() -> int:
     genres = {name: services.genre_get_or_create(name=name) for name in GENRES}
     for i, name in enumerate(GENRES):
         genres[name].position = i
-        genres[name].save(update_fields=["position"])
+        services.genre_save(genre=genres[name])
     created = 0
     for spec in TITLES:
         if Title.objects.filter(name=spec["name"]).exists():

@@ -3,29 +3,15 @@ each title is available, the playable Video asset behind a film or an
 episode, and source uploads on their way to becoming a Video."""
 from __future__ import annotations
 
-import posixpath
 import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.text import get_valid_filename
 
 from streaming.core.validators import country_code_validator
 
-# Where a video's ladder (playlists, manifests, segments, artwork) lives in
-# storage: ``hls/<public id>/...``. Edges and the origin path serve keys under
-# it at ``<base>/t/<token>/hls/<public id>/...``; this is the one place it is spelled.
-LADDER_ROOT = "hls"
-# The frame the transcode writes into every ladder; a title without artwork takes it.
-LADDER_POSTER = "poster.jpg"
-# Where title artwork lives in storage: ``artwork/<title id>/<kind>-<hash>-<width>.jpg``.
-ARTWORK_ROOT = "artwork"
-
-
-def ladder_prefix(public_id: object) -> str:
-    """The storage prefix of one video's ladder, without a trailing slash."""
-    return f"{LADDER_ROOT}/{public_id}"
+from .keys import ladder_prefix, source_key
 
 
 class Genre(models.Model):
@@ -170,15 +156,7 @@ class Artwork(models.Model):
         return f"{self.title} {self.get_kind_display().lower()}"
 
 
-def source_key(public_id: object, filename: str) -> str:
-    """Where a video's source is stored: one folder per video keyed by its
-    public id, so two uploads of "film.mp4" never collide and a source is
-    never overwritten by another video's."""
-    name = get_valid_filename(posixpath.basename(filename)) or "source"
-    return f"sources/{public_id}/{name}"
-
-
-def video_source_upload_to(instance: "Video", filename: str) -> str:
+def video_source_upload_to(instance: Video, filename: str) -> str:
     return source_key(instance.public_id, filename)
 
 
@@ -219,6 +197,11 @@ class Video(models.Model):
     def ladder_prefix(self) -> str:
         return ladder_prefix(self.public_id)
 
+    @property
+    def source_storage_name(self) -> str:
+        """The source's name in storage (always set: a Video is made from a stored source)."""
+        return self.source.name or ""
+
 
 class SourceUpload(models.Model):
     """A source file on its way into storage, before it becomes a Video.
@@ -254,3 +237,6 @@ class SourceUpload(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()}, {self.size} bytes)"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from .models import ARTWORK_ROOT, Artwork, Availability, Genre, Title, Video
+from .keys import ARTWORK_ROOT
+from .models import Artwork, Availability, Genre, Title, Video
 
 
 def videos_playable() -> QuerySet[Video]:

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
-from .models import ARTWORK_ROOT
+from .keys import ARTWORK_ROOT
 
 # Only the resized widths artwork_save writes: "<title id>/<kind>-<hash>-<width>.jpg".
 SERVED = re.compile(r"^\d+/(poster|backdrop)-[0-9a-f]{12}-\d+\.jpg$")

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from edge import services
 from edge.models import ClientNetwork, EdgeNode, Zone
 
-BADGE_COLOURS = {
+BADGE_COLOURS: dict[str, str] = {
     EdgeNode.Health.HEALTHY: "#1e7e34",
     EdgeNode.Health.OVERLOADED: "#b35900",
     EdgeNode.Health.STALE: "#b02a37",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from edge.media_types import media_type_for
 from edge.ranges import RangeNotSatisfiable, byte_range_parse
@@ -20,7 +21,7 @@ from edge.ranges import RangeNotSatisfiable, byte_range_parse
 CHUNK = 256 * 1024
 
 
-def cors_headers_add(response: HttpResponse, *, request_origin: str | None) -> HttpResponse:
+def cors_headers_add(response: HttpResponseBase, *, request_origin: str | None) -> HttpResponseBase:
     """CORS for the web player (EDGE_CORS_ORIGINS, or * by default)."""
     allowed = settings.EDGE_CORS_ORIGINS
     if "*" in allowed:
@@ -52,10 +53,11 @@ def _s3_object(storage, key: str):
     return storage.bucket.Object(name)
 
 
-def origin_response(*, key: str, range_header: str | None, head: bool = False) -> HttpResponse:
+def origin_response(*, key: str, range_header: str | None, head: bool = False) -> HttpResponseBase:
     """The stored object ``key`` (``hls/<id>/...``) as an HTTP answer, with
     single-range support; 404 when storage does not hold it."""
     storage = default_storage
+    response: HttpResponseBase
     content_type = media_type_for(key)
     is_local = isinstance(storage, FileSystemStorage)
     try:

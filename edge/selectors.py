@@ -91,7 +91,7 @@ def _client_networks() -> list[tuple[str, str | None, str | None]]:
     rows = cache.get(CLIENT_NETWORKS_CACHE_KEY)
     if rows is None:
         rows = [
-            (n.cidr, n.zone.code if n.zone_id else None, n.country or (n.zone.country if n.zone_id else None))
+            (n.cidr, n.zone.code if n.zone else None, n.country or (n.zone.country if n.zone else None))
             for n in ClientNetwork.objects.select_related("zone")
         ]
         cache.set(CLIENT_NETWORKS_CACHE_KEY, rows, CLIENT_NETWORKS_CACHE_SECONDS)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from edge.heartbeat import HeartbeatReport, heartbeat_signature
-from edge.models import ClientNetwork, EdgeNode, Zone
+from edge.models import ClientNetwork, EdgeNode, Zone, node_secret_generate
 from edge.selectors import CLIENT_NETWORKS_CACHE_KEY
 
 
@@ -51,8 +51,6 @@ def edge_node_create(
 
 def edge_node_secret_rotate(*, node: EdgeNode) -> str:
     """A new heartbeat secret; the node must be given it before its next beat."""
-    from edge.models import node_secret_generate
-
     node.secret = node_secret_generate()
     node.save(update_fields=["secret"])
     return node.secret

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from catalog.models import ladder_prefix
+from catalog.keys import ladder_prefix
 
 TOKEN_VERSION = "v1"
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")

@@ -5,7 +5,7 @@ session's pathways by current health.
 hls.js (>= 1.7) plays the first pathway of the manifest's PATHWAY-PRIORITY
 and, on errors, penalises a pathway and moves to the next, so playback
 survives an edge going down. The multivariant playlist listing every rung
-once per pathway is rendered by the packager (transcoding.hls)."""
+once per pathway is rendered by the packager (transcoding.packaging)."""
 from __future__ import annotations
 
 import json

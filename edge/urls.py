@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.models import LADDER_ROOT
+from catalog.keys import LADDER_ROOT
 from edge import views
 
 app_name = "edge"

@@ -6,10 +6,11 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.models import LADDER_ROOT
+from catalog.keys import LADDER_ROOT
 from edge import heartbeat
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response
@@ -37,7 +38,7 @@ def heartbeat_receive(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def steering(request: HttpRequest, token: str) -> HttpResponse:
+def steering(request: HttpRequest, token: str) -> HttpResponseBase:
     """The steering manifest of one session, recomputed from current health.
 
     Always 200 for a valid session, even when health cannot be read (then the
@@ -64,10 +65,11 @@ def steering(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
-def origin(request: HttpRequest, token: str, rest: str) -> HttpResponse:
+def origin(request: HttpRequest, token: str, rest: str) -> HttpResponseBase:
     """The origin pathway: same URL layout and token check as an edge; only
     keys under ``hls/`` are reachable (never sources)."""
     key = f"{LADDER_ROOT}/{rest}"
+    response: HttpResponseBase
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
         response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"

@@ -325,6 +325,10 @@ TRANSCODE_MIN_CHUNKS = int(os.environ.get("TRANSCODE_MIN_CHUNKS", "4"))
 # asks again for a step asked for this long ago that never began.
 TRANSCODE_RECONCILE_SECONDS = float(os.environ.get("TRANSCODE_RECONCILE_SECONDS", "30"))
 TRANSCODE_STALE_SECONDS = float(os.environ.get("TRANSCODE_STALE_SECONDS", "120"))
+# An ffmpeg run that makes no progress for this long is killed and its
+# attempt fails with a reason (then retried), so a frozen encoder never holds
+# a chunk "running" for ever.
+TRANSCODE_STALL_SECONDS = float(os.environ.get("TRANSCODE_STALL_SECONDS", "120"))
 # Start a transcode as soon as a source is uploaded.
 TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)
 

@@ -44,8 +44,8 @@ class ChunkInline(admin.TabularInline):
     model = Chunk
     extra = 0
     can_delete = False
-    fields = ["kind", "index", "start_frame", "end_frame", "status", "bar", "attempts", "worker", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "index", "start_frame", "end_frame", "status", "bar", "attempts", "worker",
+                                "error")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -59,9 +59,8 @@ class RenditionInline(admin.TabularInline):
     model = Rendition
     extra = 0
     can_delete = False
-    fields = ["name", "width", "height", "frame_rate", "codecs", "target_bitrate", "bandwidth",
-              "average_bandwidth", "segment_count"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "width", "height", "frame_rate", "codecs", "target_bitrate", "bandwidth",
+                                "average_bandwidth", "segment_count")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -72,9 +71,8 @@ class TranscodeJobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "bar", "chunks_done", "created_at", "finished_at", "short_error"]
     list_filter = ["status"]
     search_fields = ["video__title__name"]
-    readonly_fields = ["video", "profile", "status", "bar", "error", "source_info", "plan", "master_key",
-                       "created_at", "started_at", "finished_at"]
-    fields = readonly_fields
+    fields = readonly_fields = ("video", "profile", "status", "bar", "error", "source_info", "plan", "master_key",
+                                "created_at", "started_at", "finished_at")
     inlines = [ChunkInline, RenditionInline]
     actions = ["retry", "cancel"]
 

@@ -18,11 +18,17 @@ AUDIO_CODECS = "mp4a.40.2"
 
 
 @dataclass(frozen=True)
-class PlannedRung:
+class Rung:
+    """One rung of a ladder as planned and encoded (the one rung type: the
+    plan stores these, the ffmpeg commands take them)."""
+
     name: str
     width: int
     height: int
     bitrate: int  # bits/s
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "width": self.width, "height": self.height, "bitrate": self.bitrate}
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ def output_fps(source_fps: Fraction, max_fps: int) -> Fraction:
     return source_fps / divisor
 
 
-def rungs_for(*, width: int, height: int, ladder: list[tuple[int, int]]) -> list[PlannedRung]:
+def rungs_for(*, width: int, height: int, ladder: list[tuple[int, int]]) -> list[Rung]:
     """Rungs at or below the source's short side (no upscaling), sized to
     keep the aspect ratio with even dimensions. A portrait video's rung
     "720" is 720 wide. A source smaller than every rung gets one rung at its
@@ -62,7 +68,7 @@ def rungs_for(*, width: int, height: int, ladder: list[tuple[int, int]]) -> list
             w_out, h_out = even(h), even(height * h / width)
         else:
             w_out, h_out = even(width * h / height), even(h)
-        rungs.append(PlannedRung(name=f"v{h}", width=w_out, height=h_out, bitrate=kbps * 1000))
+        rungs.append(Rung(name=f"v{h}", width=w_out, height=h_out, bitrate=kbps * 1000))
     return rungs
 
 
@@ -88,7 +94,8 @@ def chunk_plan(*, total_frames: int, gop: int, segment_seconds: int, keyframe_se
     if len(starts) > 1 and total_frames - starts[-1] < segment_frames:
         starts.pop()
     ends = starts[1:] + [total_frames]
-    return [PlannedChunk(index=i, start_frame=s, end_frame=e) for i, (s, e) in enumerate(zip(starts, ends))]
+    return [PlannedChunk(index=i, start_frame=s, end_frame=e)
+            for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
 
 
 def output_frames(*, source_frames: int, duration: float, source_fps: Fraction, fps: Fraction) -> int:

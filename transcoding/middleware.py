@@ -7,6 +7,8 @@ import logging
 import threading
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import close_old_connections, connection
 from dramatiq.middleware import Middleware
 
 logger = logging.getLogger(__name__)
@@ -18,8 +20,6 @@ class Reconciler(Middleware):
         self._thread: threading.Thread | None = None
 
     def after_worker_boot(self, broker, worker) -> None:
-        from django.conf import settings
-
         interval = settings.TRANSCODE_RECONCILE_SECONDS
         if interval <= 0 or self._thread is not None:
             return
@@ -32,9 +32,9 @@ class Reconciler(Middleware):
         self._thread = None
 
     def _loop(self, interval: float) -> None:
-        from django.conf import settings
-        from django.db import close_old_connections, connection
-
+        # Imported here, not at the top: this module is imported while the broker
+        # is being built, and transcoding.services declares the actors, which must
+        # bind to that broker once it is set, not to dramatiq's default one.
         from transcoding.services import jobs_reconcile
 
         stale = timedelta(seconds=settings.TRANSCODE_STALE_SECONDS)

@@ -77,6 +77,8 @@ class TranscodeJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     merge_requested_at = models.DateTimeField(null=True, blank=True)
     merge_started_at = models.DateTimeField(null=True, blank=True)
+    merge_attempts = models.PositiveIntegerField(
+        default=0, help_text="Merges claimed so far; the latest claim is the only one that may finish.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from .ffmpeg import MediaInput
 
 
 def source_input(video: Video) -> MediaInput:
-    path = local_path(video.source.name)
+    path = local_path(video.source_storage_name)
     if path is not None:
         return MediaInput.local(path)
-    return MediaInput(location=default_storage.url(video.source.name), remote=True)
+    return MediaInput(location=default_storage.url(video.source_storage_name), remote=True)

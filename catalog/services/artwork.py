@@ -14,7 +14,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from streaming.core import storage
 from streaming.core.errors import ApplicationError
 
-from ..models import ARTWORK_ROOT, LADDER_POSTER, Artwork, Title, Video
+from ..keys import ARTWORK_ROOT, LADDER_POSTER
+from ..models import Artwork, Title, Video
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ from django.utils import timezone
 from streaming.core.errors import ApplicationError
 from streaming.core.storage import s3_client_and_bucket, s3_key, storage_is_s3
 
-from ..models import Episode, SourceUpload, Title, source_key
+from ..keys import source_key
+from ..models import Episode, SourceUpload, Title
 from .videos import video_create, video_create_from_storage
 
 logger = logging.getLogger(__name__)
@@ -165,7 +166,8 @@ def source_upload_complete(*, upload: SourceUpload, parts: list[dict] | None = N
     """All bytes are in: make the Video (which starts its transcode).
     Completing twice answers the same Video."""
     with transaction.atomic():
-        upload = SourceUpload.objects.select_for_update(of=("self",)).select_related("title", "episode").get(pk=upload.pk)
+        upload = (SourceUpload.objects.select_for_update(of=("self",)).select_related("title", "episode")
+                  .get(pk=upload.pk))
         if upload.status == SourceUpload.Status.COMPLETE:
             return upload
         if upload.status != SourceUpload.Status.OPEN:

@@ -36,15 +36,16 @@ def video_create(*, title: Title, source: File, episode: Episode | None = None) 
     is bounded by the disk, not by memory.
     """
     _episode_check(title=title, episode=episode)
-    if not getattr(source, "name", None):
+    name = getattr(source, "name", None)
+    if not name:
         raise ApplicationError("Choose a source video file to upload.", code="required")
     if source.size == 0:
         # Kept anyway (nothing uploaded is thrown away), but marked failed at once.
         logger.info("empty source uploaded for %s", title)
-    video = Video(title=title, episode=episode, source_name=source.name[:255])
+    video = Video(title=title, episode=episode, source_name=name[:255])
     with transaction.atomic():
         # Storage first, row second: a row never points at a file that isn't there.
-        video.source.save(source.name, source, save=False)
+        video.source.save(name, source, save=False)
         video.save()
         transaction.on_commit(lambda: video_source_saved(video_id=video.pk))
     return video

@@ -66,7 +66,7 @@ def _language(tag: str, parts: list[str]) -> str:
     first = parts.pop(0).lower()
     if not first.isalpha() or not 2 <= len(first) <= 3:
         raise _invalid(tag, f"'{first}' is not a language code (two or three letters)")
-    extlangs = []
+    extlangs: list[str] = []
     while parts and len(parts[0]) == 3 and parts[0].isalpha():
         if first not in _EXTLANG_PREFIXES or len(extlangs) == 1:
             raise _invalid(tag, f"'{parts[0]}' is neither a region (two letters, as 'US', or three digits, "

@@ -38,7 +38,7 @@ _DROPPED_WHY = {
 def format_detect(text: str, filename: str, notes: Notes) -> str:
     """``"vtt"`` or ``"srt"``, from the first line that is not blank; the
     file name only settles a file without a header."""
-    number, first = next((n, l) for n, l in enumerate(text.split("\n"), 1) if l.strip())
+    number, first = next((n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip())
     named = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if _HEADER.fullmatch(first):
         if named == "srt":
@@ -117,7 +117,7 @@ class _Reader:
             self._orphans([name])
             name = None
         ends = stamps[1:] + [len(block)]
-        for pos, end in zip(stamps, ends):
+        for pos, end in zip(stamps, ends, strict=True):
             text = block[pos + 1:end]
             if end < len(block):
                 self.notes.add("no-blank", block[end][0], "a blank line was missing before this cue; "

@@ -8,6 +8,7 @@ careless export. The warning names the first overlap so staff can look."""
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 from .model import Cue, Notes, SubtitleError, webvtt_timestamp
 
@@ -38,7 +39,7 @@ def _within(cues: list[Cue], duration_ms: int, notes: Notes) -> list[Cue]:
 def _sorted(cues: list[Cue], notes: Notes) -> list[Cue]:
     """Stable: cues that start together keep their file order, which is the
     order players stack them in."""
-    for before, cue in zip(cues, cues[1:]):
+    for before, cue in pairwise(cues):
         if cue.start_ms < before.start_ms:
             notes.once(cue.source_line, "this cue starts before the cue above it; all cues were put in time order.")
             return sorted(cues, key=lambda c: c.start_ms)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from catalog.models import LADDER_ROOT
+from catalog.keys import LADDER_ROOT
 from edge.media_types import MEDIA_TYPES
 
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"

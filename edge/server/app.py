@@ -7,6 +7,7 @@ once: the thundering herd a popular premiere makes)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -14,18 +15,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from catalog.models import LADDER_ROOT
+from catalog.keys import LADDER_ROOT
 from edge.media_types import is_playlist, media_type_for
 from edge.server.cache import DiskCache
 from edge.server.origins import Origin, OriginError, OriginNotFound
+from edge.server.reporter import heartbeat_loop
 from edge.signing import TokenError, token_verify
 
 logger = logging.getLogger("edge.server")
 SOFTWARE = "runedge/1"
 TRANSIENT_SECONDS = 120
 EXPOSED = "Content-Length, Content-Range, X-Cache-Status, X-Edge-Node"
-STATS_KEY: web.AppKey["EdgeStats"] = web.AppKey("stats", object)
-CACHE_KEY: web.AppKey["EdgeCache"] = web.AppKey("cache", object)
 
 
 @dataclass
@@ -81,9 +81,12 @@ class EdgeCache:
         if task is None:
             task = asyncio.ensure_future(self._fill(key))
             self._inflight[key] = task
-            task.add_done_callback(lambda _t, key=key: self._inflight.pop(key, None))
+            task.add_done_callback(functools.partial(self._fill_done, key))
         # shield: a viewer hanging up must not cancel the fill the others wait on.
         return await asyncio.shield(task), "MISS"
+
+    def _fill_done(self, key: str, task: asyncio.Future) -> None:
+        self._inflight.pop(key, None)
 
     async def _fill(self, key: str) -> Path:
         tmp = self.disk.tmp_path()
@@ -99,6 +102,10 @@ class EdgeCache:
             asyncio.get_running_loop().call_later(TRANSIENT_SECONDS, tmp.unlink, True)
             return tmp
         return path
+
+
+STATS_KEY = web.AppKey("stats", EdgeStats)
+CACHE_KEY = web.AppKey("cache", EdgeCache)
 
 
 def _cors(request: web.Request, response: web.StreamResponse, allowed: list[str]) -> None:
@@ -153,13 +160,12 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
         }
         if is_playlist(key) and "Range" not in request.headers:
             body = await asyncio.to_thread(path.read_bytes)
-            response = web.Response(body=body, headers=headers)
+            playlist = web.Response(body=body, headers=headers)
             if "gzip" in request.headers.get("Accept-Encoding", ""):
-                response.enable_compression(web.ContentCoding.gzip)
+                playlist.enable_compression(web.ContentCoding.gzip)
             stats.bytes_served += len(body)
-            return response
-        response = web.FileResponse(path, headers=headers)
-        return response
+            return playlist
+        return web.FileResponse(path, headers=headers)
 
     async def preflight(request: web.Request) -> web.Response:
         return web.Response(status=204, headers={
@@ -186,11 +192,10 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
             stats.bytes_served += response.content_length
 
     async def lifecycle(app: web.Application):
-        from edge.server.reporter import heartbeat_loop
-
         reporter = None
         if config.control_url and config.node_id and config.node_secret:
-            reporter = asyncio.ensure_future(heartbeat_loop(config=config, stats=stats, cache=cache))
+            reporter = asyncio.ensure_future(heartbeat_loop(config=config, stats=stats, cache=cache,
+                                                                software=SOFTWARE))
         yield
         if reporter is not None:
             reporter.cancel()

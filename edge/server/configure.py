@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -29,8 +30,9 @@ def origin_from_spec(spec: str | None):
     """``http(s)://...`` an HTTP origin; ``s3`` or ``s3://bucket/prefix`` S3
     with the S3_* settings; a path a local folder; nothing: wherever default
     storage keeps the ladder (S3 when S3_BUCKET is set, else MEDIA_ROOT)."""
-    options = settings.STORAGES["default"].get("OPTIONS", {})
-    is_s3 = settings.STORAGES["default"]["BACKEND"].endswith("S3Storage")
+    default = cast(dict[str, Any], settings.STORAGES["default"])
+    options = default.get("OPTIONS", {})
+    is_s3 = default["BACKEND"].endswith("S3Storage")
     if not spec:
         if not is_s3:
             # This installation's own media folder: empty until the first

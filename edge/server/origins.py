@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Protocol
 
 import aiohttp
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 CHUNK = 256 * 1024
 
@@ -82,7 +85,7 @@ class HttpOrigin:
                 if response.content_length is not None and size != response.content_length:
                     raise OriginError(f"GET {url}: {size} of {response.content_length} bytes")
                 return size
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise OriginError(f"GET {url}: {exc!r}") from exc
 
     async def close(self) -> None:
@@ -93,9 +96,6 @@ class HttpOrigin:
 class S3Origin:
     def __init__(self, *, bucket: str, prefix: str = "", endpoint_url: str | None = None,
                  region_name: str | None = None, access_key: str | None = None, secret_key: str | None = None):
-        import boto3
-        from botocore.config import Config
-
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.description = f"s3 {endpoint_url or 'aws'}/{bucket}/{self.prefix}"
@@ -105,8 +105,6 @@ class S3Origin:
         )
 
     def _download(self, name: str, dest: Path) -> int:
-        from botocore.exceptions import ClientError
-
         try:
             body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
         except ClientError as exc:

@@ -25,9 +25,7 @@ async def heartbeat_send(*, session: aiohttp.ClientSession, control_url: str, no
         return response.status
 
 
-async def heartbeat_loop(*, config, stats, cache) -> None:
-    from edge.server.app import SOFTWARE
-
+async def heartbeat_loop(*, config, stats, cache, software: str) -> None:
     last_requests, last_time = stats.requests, time.monotonic()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         while True:
@@ -37,11 +35,11 @@ async def heartbeat_loop(*, config, stats, cache) -> None:
             report = HeartbeatReport(
                 active_connections=stats.active, requests_per_second=round(rps, 2),
                 cache_bytes=cache.disk.bytes, cache_max_bytes=cache.disk.max_bytes,
-                hit_ratio=stats.hit_ratio, bytes_served=stats.bytes_served, software=SOFTWARE,
+                hit_ratio=stats.hit_ratio, bytes_served=stats.bytes_served, software=software,
             )
             try:
                 await heartbeat_send(session=session, control_url=config.control_url, node_id=config.node_id,
                                      secret=config.node_secret, report=report)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 logger.warning("heartbeat to %s failed: %r", config.control_url, exc)
             await asyncio.sleep(config.heartbeat_interval)

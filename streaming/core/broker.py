@@ -12,6 +12,7 @@ import logging
 import threading
 
 import dramatiq
+from django.conf import settings
 from dramatiq.brokers.stub import StubBroker
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,6 @@ class EmbeddedBroker(StubBroker):
         """Start the in-process worker once; later calls return it."""
         with self._worker_lock:
             if self._worker is None:
-                from django.conf import settings
-
                 threads = getattr(settings, "DRAMATIQ_EMBEDDED_THREADS", 2)
                 self._worker = dramatiq.Worker(self, worker_threads=threads, worker_timeout=100)
                 self._worker.start()

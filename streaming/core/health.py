@@ -9,13 +9,12 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
+from . import tasks
 from .errors import ApplicationError
 from .models import WorkerPing
 
 
 def worker_ping_send() -> WorkerPing:
-    from . import tasks  # actors register with the broker the settings configure
-
     with transaction.atomic():
         ping = WorkerPing.objects.create()
         transaction.on_commit(lambda: tasks.worker_ping.send(str(ping.pk)))

@@ -9,7 +9,7 @@ import mimetypes
 import posixpath
 import shutil
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -26,19 +26,24 @@ mimetypes.add_type("application/dash+xml", ".mpd")
 COPY_CHUNK = 4 * 1024 * 1024
 
 
+def _s3_storage() -> Any:
+    """Default storage as django-storages' S3Storage (callers checked storage_is_s3)."""
+    return default_storage
+
+
 def storage_is_s3() -> bool:
     return hasattr(default_storage, "bucket_name") and hasattr(default_storage, "connection")
 
 
-def s3_client_and_bucket():
+def s3_client_and_bucket() -> tuple[Any, str]:
     """boto3's client and the bucket name behind default storage (S3 only)."""
-    return default_storage.connection.meta.client, default_storage.bucket_name
+    storage = _s3_storage()
+    return storage.connection.meta.client, storage.bucket_name
 
 
 def s3_key(name: str) -> str:
     """The bucket key of a storage name (with S3_PREFIX applied)."""
-
-    return default_storage._normalize_name(clean_name(name))
+    return _s3_storage()._normalize_name(clean_name(name))
 
 
 def local_path(name: str) -> Path | None:

@@ -138,6 +138,9 @@ class MyListItem(models.Model):
         ordering = ["-added_at"]
         constraints = [models.UniqueConstraint(fields=["profile", "title"], name="mylist_unique_title")]
 
+    def __str__(self) -> str:
+        return f"{self.title} in {self.profile}'s list"
+
 
 class QoEReport(models.Model):
     """Quality of experience of one session, as its player measured it
@@ -158,6 +161,9 @@ class QoEReport(models.Model):
 
     class Meta:
         verbose_name = "QoE report"
+
+    def __str__(self) -> str:
+        return f"QoE of {self.session_id}"
 
     @property
     def rebuffer_percent(self) -> float:

@@ -3,8 +3,10 @@ my list and history, plans, sessions, QoE figures. The pages and the API
 render these same results."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -32,6 +34,11 @@ class Row:
     name: str
     titles: list[Title]
     progress: dict[int, WatchProgress] = field(default_factory=dict)
+
+
+def profiles_of(*, user: Any) -> list[Profile]:
+    """An account's profiles, oldest first (at most Profile.MAX_PER_ACCOUNT)."""
+    return list(Profile.objects.filter(user=user))
 
 
 def plans_offered() -> list[Plan]:
@@ -186,7 +193,7 @@ def sessions_active(*, user) -> list[PlaybackSession]:
                 .select_related("video__title", "profile"))
 
 
-def percentile(values: list[float], p: float) -> float | None:
+def percentile(values: Sequence[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)

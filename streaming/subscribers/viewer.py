@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
@@ -18,7 +19,7 @@ PROFILE_SESSION_KEY = "profile_id"
 
 @dataclass(frozen=True)
 class Viewer:
-    user: object
+    user: Any  # the signed-in account (settings.AUTH_USER_MODEL)
     profile: Profile
     country: str
 
@@ -29,6 +30,12 @@ class Viewer:
     @property
     def kids(self) -> bool:
         return self.profile.kids
+
+
+class ViewerRequest(HttpRequest):
+    """A request that passed profile_required: it knows who is watching."""
+
+    viewer: Viewer
 
 
 def profile_current(request: HttpRequest) -> Profile | None:
@@ -61,12 +68,8 @@ def profile_required(view):
         profile = profile_current(request)
         if profile is None:
             return redirect(f"/profiles/?next={request.get_full_path()}")
-        request.viewer = Viewer(user=request.user, profile=profile, country=client_country(request))
-        return view(request, *args, **kwargs)
+        viewer_request = cast(ViewerRequest, request)
+        viewer_request.viewer = Viewer(user=request.user, profile=profile, country=client_country(request))
+        return view(viewer_request, *args, **kwargs)
 
     return wrapper
-
-
-def viewer_of(request: HttpRequest) -> Viewer:
-    """The Viewer that ``profile_required`` put on the request."""
-    return request.viewer  # type: ignore[attr-defined]  # set by profile_required

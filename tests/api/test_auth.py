@@ -27,7 +27,7 @@ def test_sign_up_answers_tokens_and_refuses_a_taken_name_with_fields(anon, db):
     me = anon.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
     assert me["subscription"]["plan"]["slug"] == "basic" and me["subscription"]["status"] == "active"
     again = anon.post("/api/v1/auth/sign-up/", {**body, "email": "other@example.com"}, format="json")
-    assert_error(again, 409, "taken")["fields"] == {"username": ["That user name is taken."]}
+    assert assert_error(again, 409, "taken")["fields"] == {"username": ["That user name is taken."]}
     bad = assert_error(anon.post("/api/v1/auth/sign-up/", {"username": "x"}, format="json"), 400, "invalid")
     assert {"email", "password", "plan"} <= set(bad["fields"])
 

@@ -37,8 +37,8 @@ def job_done(video_public_id) -> TranscodeJob:
 
 def test_s3_presigned_multipart_upload_then_transcode(s3_storage, worker, fast_profile, live_server, tmp_path):
     client, bucket = s3_storage
-    source = make_clip(tmp_path / "big.mp4", size="480x270", seconds=4, extra=[
-        "-b:v", "14M", "-minrate", "14M", "-maxrate", "14M", "-bufsize", "2M", "-x264-params", "nal-hrd=cbr"])
+    source = make_clip(tmp_path / "big.mp4", size="480x270", seconds=4, extra={
+        "b:v": "14M", "minrate": "14M", "maxrate": "14M", "bufsize": "2M", "x264-params": "nal-hrd=cbr"})
     data = source.read_bytes()
     assert len(data) > 5 * 1024 * 1024, "two parts need more than S3's 5 MiB minimum part"
     title = title_create(name="Straight to the bucket")
@@ -50,7 +50,7 @@ def test_s3_presigned_multipart_upload_then_transcode(s3_storage, worker, fast_p
     assert created.status_code == 201, created.text
     upload = created.json()
     assert upload["mode"] == "s3_multipart" and len(upload["parts"]) == 2
-    assert upload["key"].startswith(f"sources/") and upload["key"].endswith("/big.mp4")
+    assert upload["key"].startswith("sources/") and upload["key"].endswith("/big.mp4")
     done = []
     for part in upload["parts"]:
         assert urlsplit(part["url"]).netloc != urlsplit(live_server.url).netloc, "bytes go to the bucket"

@@ -39,7 +39,7 @@ class ThreadedApp:
         self._loop.run_until_complete(self._runner.cleanup())
         self._loop.close()
 
-    def start(self) -> "ThreadedApp":
+    def start(self) -> ThreadedApp:
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("server did not start")

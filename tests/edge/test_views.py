@@ -12,7 +12,7 @@ from edge.selectors import pathways_for
 from edge.signing import token_issue, video_path_prefix
 from edge.steering import pathway_url, steering_uri_build
 from tests.edge.conftest import node_beat, node_make
-from transcoding.hls import Location, Media, Variant, master_playlist_render
+from transcoding.packaging import Location, Media, Variant, master_playlist_render
 
 pytestmark = pytest.mark.django_db
 

@@ -46,7 +46,7 @@ def ended(video) -> TranscodeJob | None:
     return TranscodeJob.objects.filter(video=video).exclude(status__in=TranscodeJob.ACTIVE).first()
 
 
-def test_bad_upload_burst_during_a_good_transcode(worker, fast_profile, clips, tmp_path, bait_server):
+def test_bad_upload_burst_during_a_good_transcode(worker, fast_profile, clips, tmp_path, bait_server):  # noqa: F811
     bad_files = {name: make(tmp_path / name, clips, bait_server) for name, (make, _) in BAD.items()}
     good = submit(clips.long, "Good film")
     wait_for(lambda: Chunk.objects.filter(job__video=good, status="running", progress__gt=0).exists(),

@@ -19,6 +19,8 @@ from catalog.services import title_create, video_create
 from edge.media_types import media_type_for
 from edge.signing import token_issue, video_path_prefix
 from transcoding import ffmpeg
+from transcoding.ffmpeg import probing, results
+from transcoding.ladder import Rung
 
 SECRET_BYTES = b"<html><script>alert('uploaded')</script></html>" + b"S0URCE-MARKER" * 20
 
@@ -101,19 +103,19 @@ SOURCES = [
 
 @pytest.mark.parametrize("source", SOURCES, ids=["local", "signed-url"])
 def test_every_ffmpeg_command_for_a_source_whitelists_protocols_and_demuxers(source, monkeypatch, tmp_path):
-    rung = ffmpeg.RungSpec(name="v360", width=640, height=360, bitrate=800_000)
+    rung = Rung(name="v360", width=640, height=360, bitrate=800_000)
     commands = [
         ffmpeg.chunk_args(source=source, video_start=0.0, fps=Fraction(30), start_frame=0, end_frame=60,
                           rungs=[rung], outputs=[tmp_path / "v360.ts"], gop=60, preset="veryfast"),
         ffmpeg.audio_args(source=source, output=tmp_path / "audio.mp4", bitrate=128_000),
     ]
     seen = []
-    monkeypatch.setattr(ffmpeg, "_run_json", lambda args, timeout: seen.append(list(args)) or {})
+    monkeypatch.setattr(probing, "ffprobe_json", lambda args, timeout: seen.append(list(args)) or {})
     if not source.remote:
         path = tmp_path / "film.mov"
         path.write_bytes(b"\x00\x00\x00\x18ftypqt  " + b"\x00" * 64)
         source = ffmpeg.MediaInput.local(path)
-    with pytest.raises(Exception):
+    with pytest.raises(ffmpeg.MediaError):
         ffmpeg.probe(source)  # our fake ffprobe answers nothing; we only want its argv
     assert seen, "probe ran ffprobe"
     for argv in [*commands, *seen]:
@@ -129,7 +131,7 @@ def test_commands_on_our_own_intermediates_are_whitelisted_too(tmp_path, monkeyp
                            columns=5, rows=5),
     ]
     seen = []
-    monkeypatch.setattr(ffmpeg, "_run_json", lambda args, timeout: seen.append(list(args)) or {"packets": [
+    monkeypatch.setattr(results, "ffprobe_json", lambda args, timeout: seen.append(list(args)) or {"packets": [
         {"pts_time": "1.0"}]})
     ffmpeg.stream_info(ts)
     ffmpeg.first_pts(ts)
@@ -137,15 +139,20 @@ def test_commands_on_our_own_intermediates_are_whitelisted_too(tmp_path, monkeyp
         inputs_are_whitelisted(argv, remote=False, own_playlists=True)
 
 
+FFMPEG_SPELLINGS = ("-protocol_whitelist", "-format_whitelist", '"-i"', "'-i'", '"-c:v"', "libx264", '"-preset"')
+
+
 def test_no_other_module_spells_an_ffmpeg_command():
-    """transcoding/ffmpeg.py is the only app module that runs ffmpeg or ffprobe."""
+    """The transcoding/ffmpeg package is the only code that spells ffmpeg flags:
+    the apps, the benchmarks and the test fixtures build their commands with it."""
     root = Path(__file__).resolve().parents[2]
+    package = root / "transcoding" / "ffmpeg"
     offenders = []
-    for app in ("streaming", "catalog", "transcoding", "edge"):
-        for py in (root / app).rglob("*.py"):
-            if py.name == "ffmpeg.py" and py.parent.name == "transcoding":
-                continue
-            text = py.read_text()
-            if "-protocol_whitelist" in text or '"-i"' in text or "'-i'" in text or "-format_whitelist" in text:
-                offenders.append(str(py.relative_to(root)))
+    folders = [root / app for app in ("streaming", "catalog", "transcoding", "edge", "bench")]
+    for py in [p for folder in folders for p in folder.rglob("*.py")] + list((root / "tests" / "fixtures").rglob("*.py")):
+        if package in py.parents:
+            continue
+        text = py.read_text()
+        if any(spelling in text for spelling in FFMPEG_SPELLINGS):
+            offenders.append(str(py.relative_to(root)))
     assert offenders == []

@@ -71,3 +71,12 @@ def test_password_reset_sends_a_link_by_email(client):
     response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and "/reset/" in mail.outbox[0].body
+
+
+def test_the_sign_in_wait_named_to_a_throttled_person_is_the_configured_window(client, settings):
+    settings.LOGIN_MAX_FAILURES = 1
+    settings.LOGIN_FAILURE_WINDOW = 2 * 3600
+    make_subscriber(username="slow")
+    client.post(reverse("login"), {"username": "slow", "password": "wrong"})
+    page = client.post(reverse("login"), {"username": "slow", "password": "wrong"}).content.decode()
+    assert "Wait 2 hours, or reset your password." in page

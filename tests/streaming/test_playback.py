@@ -188,6 +188,26 @@ def test_watch_page_renders_the_player_with_a_signed_master(ready_video, client)
     assert b'id="player-config"' in page.content
 
 
+def test_tokens_expire_at_the_earlier_of_the_session_end_and_the_token_ttl(ready_video, settings):
+    user, profile = make_subscriber(plan="standard")
+    session = start(user, profile, ready_video)
+    settings.EDGE_TOKEN_TTL = 600
+    claims = token_verify(token=session_token(session=session), path=f"{ready_video.ladder_prefix}/master.m3u8")
+    assert abs(claims.expires_at - (timezone.now() + timedelta(seconds=600)).timestamp()) < 5
+    settings.EDGE_TOKEN_TTL = 24 * 3600  # longer than what is left of the session
+    PlaybackSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() + timedelta(minutes=30))
+    session.refresh_from_db()
+    claims = token_verify(token=session_token(session=session), path=f"{ready_video.ladder_prefix}/master.m3u8")
+    assert claims.expires_at == int(session.expires_at.timestamp())
+
+
+def test_a_session_lasts_the_configured_lifetime(ready_video, settings):
+    settings.PLAYBACK_SESSION_LIFETIME = 3 * 3600
+    user, profile = make_subscriber(plan="standard")
+    session = start(user, profile, ready_video)
+    assert abs((session.expires_at - session.started_at).total_seconds() - 3 * 3600) < 5
+
+
 # --- a reload: the old page's stop beacon lands after the new page was built -------------
 
 

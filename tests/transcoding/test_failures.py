@@ -3,7 +3,6 @@ on. Failed jobs can be retried, redoing only what is missing."""
 from __future__ import annotations
 
 import http.server
-import subprocess
 import threading
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.urls import reverse
 from catalog.models import Video
 from tests.fixtures.broker import wait_for
 from tests.fixtures.transcode import transcode
+from transcoding import ffmpeg
 from transcoding.models import Chunk, TranscodeJob
 from transcoding.services import job_retry
 
@@ -50,8 +50,7 @@ def write(path: Path, data: bytes) -> Path:
 def truncated(src: Path, dest: Path) -> Path:
     """A real MP4 with its index first (faststart), cut in half."""
     full = dest.with_name("faststart.mp4")
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-c", "copy", "-movflags", "+faststart",
-                    str(full)], check=True)
+    ffmpeg.run(ffmpeg.remux_args(input_path=src, output=full, options={"movflags": "+faststart"}))
     data = full.read_bytes()
     return write(dest, data[: len(data) // 2])
 
@@ -62,14 +61,12 @@ def truncated_index_at_end(src: Path, dest: Path) -> Path:
 
 
 def audio_only(dest: Path) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=300", "-t", "2",
-                    "-c:a", "aac", str(dest)], check=True)
+    ffmpeg.run(ffmpeg.tone_args(output=dest, seconds=2, frequency=300))
     return dest
 
 
 def absurd(dest: Path) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1600x64:rate=10",
-                    "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(dest)], check=True)
+    ffmpeg.run(ffmpeg.clip_args(output=dest, size="1600x64", rate=10, seconds=1, audio=False))
     return dest
 
 
@@ -164,7 +161,7 @@ def test_retry_redoes_only_what_is_missing(run_transcode, clips, admin_client, s
     )
     assert job.status == TranscodeJob.Status.DONE, job.error
     after = {c.pk: c.attempts for c in job.chunks.all()}
-    for pk, (status, attempts) in before.items():
+    for pk, (_status, attempts) in before.items():
         if pk in done_before:
             assert after[pk] == attempts, "a done chunk is not encoded again"
         else:

@@ -1,5 +1,6 @@
 """The planning rules, on plain numbers."""
 from fractions import Fraction
+from itertools import pairwise
 
 from transcoding.ladder import APPLE_LADDER, avc_codecs, chunk_plan, output_fps, rungs_for
 
@@ -23,7 +24,7 @@ def test_fps_is_capped_by_an_even_divisor():
 def test_chunks_are_whole_segments_and_cover_every_frame():
     plan = chunk_plan(total_frames=30 * 125, gop=60, segment_seconds=6, keyframe_seconds=2, chunk_seconds=36)
     assert plan[0].start_frame == 0 and plan[-1].end_frame == 30 * 125
-    assert all(a.end_frame == b.start_frame for a, b in zip(plan, plan[1:]))
+    assert all(a.end_frame == b.start_frame for a, b in pairwise(plan))
     assert all((c.start_frame % 180) == 0 for c in plan)
     assert [c.end_frame - c.start_frame for c in plan[:-1]] == [1080] * (len(plan) - 1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import m3u8
@@ -13,8 +14,8 @@ from django.core.files.storage import default_storage
 
 from catalog.models import Video, ladder_prefix
 from transcoding import ffmpeg
-from transcoding.hls import media_playlist_read
 from transcoding.models import Chunk, Rendition, TranscodeJob
+from transcoding.packaging import media_playlist_read
 
 
 def download_package(video: Video, dest: Path) -> Path:
@@ -97,7 +98,7 @@ def assert_package_is_correct(job: TranscodeJob, source: Path, out: Path, *, exp
 
         frames = rung_frames(folder)
         assert len(frames) == len(src_frames), f"{variant.uri}: frame count differs from the source"
-        steps = {round((b.pts - a.pts) * float(fps), 3) for a, b in zip(frames, frames[1:])}
+        steps = {round((b.pts - a.pts) * float(fps), 3) for a, b in pairwise(frames)}
         assert steps == {1.0}, f"{variant.uri}: gap or repeated frame somewhere (steps {steps})"
         duration = len(frames) / fps
         src_duration = src_frames[-1].pts - src_frames[0].pts + 1 / float(fps)
@@ -107,7 +108,7 @@ def assert_package_is_correct(job: TranscodeJob, source: Path, out: Path, *, exp
     # Every rung's segments start at the same instants, on the 2 s grid.
     grids = list(starts_by_rung.values())
     assert all(g == grids[0] for g in grids), starts_by_rung
-    steps = {round(b - a, 3) for a, b in zip(grids[0], grids[0][1:])}
+    steps = {round(b - a, 3) for a, b in pairwise(grids[0])}
     assert steps <= {float(job.plan["segment_seconds"])}
 
     for iframe in master.iframe_playlists:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from catalog.subtitles import Cue, subtitle_file_read
-from transcoding.webvtt_segments import (
+from transcoding.packaging.webvtt import (
     segment_spans,
     timestamp_map_line,
     webvtt_playlist_render,

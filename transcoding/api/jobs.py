@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -18,7 +18,9 @@ TAG = "Staff"
 
 
 class ChunkProgressSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # "label" is the API's key; DRF's metaclass moves declared fields off the class,
+    # so it does not shadow Field.label at run time.
+    label = serializers.CharField()  # type: ignore[assignment]
     status = serializers.CharField()
     progress = serializers.FloatField(help_text="Percent, 0-100.")
     attempts = serializers.IntegerField()
@@ -47,7 +49,8 @@ class VideoStateSerializer(serializers.Serializer):
     height = serializers.IntegerField(allow_null=True)
     job = serializers.SerializerMethodField(help_text="The latest transcode job, if any.")
 
-    def get_job(self, video) -> JobProgressSerializer(allow_null=True):
+    @extend_schema_field(JobProgressSerializer(allow_null=True))
+    def get_job(self, video) -> dict | None:
         job = selectors.job_latest_for_video(video=video)
         return JobProgressSerializer(selectors.job_progress(job_id=job.pk)).data if job else None
 

@@ -60,11 +60,12 @@ class UploadSerializer(serializers.Serializer):
 
 def upload_payload(upload: SourceUpload) -> dict:
     state = source_upload_state(upload=upload)
-    job = job_latest_for_video(video=upload.video) if upload.video_id else None
+    video = upload.video
+    job = job_latest_for_video(video=video) if video else None
     return {
         "id": upload.pk, "mode": upload.mode, "status": upload.status, "upload": upload, "offset": state.offset,
         "parts": state.parts, "urls_expire_at": state.url_expires_at,
-        "video": upload.video.public_id if upload.video_id else None, "job": job.pk if job else None,
+        "video": video.public_id if video else None, "job": job.pk if job else None,
     }
 
 

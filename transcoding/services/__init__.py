@@ -1,4 +1,5 @@
 """Writes of the transcoding app; the public names are re-exported here."""
+from .chunks import chunk_claim, chunk_process  # noqa: F401
 from .jobs import (  # noqa: F401
     job_cancel,
     job_fail,
@@ -9,4 +10,5 @@ from .jobs import (  # noqa: F401
     jobs_reconcile,
     profile_default,
 )
-from .pipeline import chunk_process, job_merge, job_prepare  # noqa: F401
+from .merge import job_merge, merge_claim  # noqa: F401
+from .prepare import job_prepare  # noqa: F401

@@ -4,6 +4,7 @@ Each state change owns its transaction and sends messages only after commit,
 so a worker never receives an id whose row it cannot see yet."""
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 
@@ -179,7 +180,7 @@ def jobs_reconcile(*, stale_after: timedelta) -> list[int]:
                     and job.merge_requested_at and job.merge_requested_at < cutoff:
                 job.merge_requested_at = now
                 job.save(update_fields=["merge_requested_at"])
-                transaction.on_commit(lambda job_id=job_id: tasks.job_merge.send(job_id))
+                transaction.on_commit(functools.partial(tasks.job_merge.send, job_id))
                 nudged.append(job_id)
         if job is not None and job.status == TranscodeJob.Status.ENCODING and job_merge_if_ready(job_id=job_id):
             nudged.append(job_id)

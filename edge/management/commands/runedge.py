@@ -14,8 +14,10 @@ from aiohttp import web
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from edge.selectors import node_get
 from edge.server import EdgeConfig, edge_app_build
 from edge.server.configure import byte_size_parse, origin_from_spec, signing_keys_for_edge
+from edge.services import EdgeError, edge_node_for_dev
 
 
 class Command(BaseCommand):
@@ -40,9 +42,6 @@ class Command(BaseCommand):
         parser.add_argument("--heartbeat-interval", type=float, default=settings.EDGE_HEARTBEAT_INTERVAL)
 
     def handle(self, *args, **options):
-        from edge.selectors import node_get
-        from edge.services import EdgeError, edge_node_for_dev
-
         node = None
         if options["node"]:
             node = node_get(node_id=int(options["node"])) if not options["secret"] else None

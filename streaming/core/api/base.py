@@ -28,7 +28,7 @@ class Pagination(PageNumberPagination):
 
 def paginate(view, request, items, serializer_class, *, context: dict | None = None):
     paginator = Pagination()
-    page = paginator.paginate_queryset(items, request, view=view)
+    page: list | None = paginator.paginate_queryset(items, request, view=view)
     data = serializer_class(page, many=True, context={"request": request, **(context or {})}).data
     return paginator.get_paginated_response(data)
 

@@ -121,7 +121,8 @@ def api_exception_handler(exc, context):
                    else (first[1][0] if first else "The request is not valid."))
         response.data = error_body(code=code, message=message, fields=fields)
     else:
-        extra = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
+        wait = getattr(exc, "wait", None)  # set by DRF on Throttled
+        extra = {"retry_after": wait} if isinstance(exc, exceptions.Throttled) and wait else {}
         response.data = error_body(code=code, message=" ".join(_flatten(detail)) or code, extra=extra)
     return response
 
@@ -138,7 +139,9 @@ class ErrorSerializer(serializers.Serializer):
         "no_subscription, not_available, not_for_kids, not_ready, too_many_screens, "
         "session_ended, taken, limit, last_profile, offset_mismatch, upload_closed."))
     message = serializers.CharField(help_text="A sentence for the person using the app, ready to show.")
-    fields = serializers.DictField(
+    # "fields" is the error format's own key; DRF's metaclass moves declared fields
+    # off the class, so it does not shadow Serializer.fields at run time.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per-field messages for forms (400 invalid, 409 taken); empty otherwise.")
     extra = serializers.DictField(

@@ -30,7 +30,8 @@ class ProgressSerializer(serializers.Serializer):
 class RowTitleSerializer(TitleSummarySerializer):
     progress = serializers.SerializerMethodField(help_text="Set in 'Continue watching'.")
 
-    def get_progress(self, title) -> ProgressSerializer(allow_null=True):
+    @extend_schema_field(ProgressSerializer(allow_null=True))
+    def get_progress(self, title) -> dict | None:
         progress = self.context.get("progress", {}).get(title.pk)
         return ProgressSerializer(progress).data if progress else None
 
@@ -40,8 +41,10 @@ class RowSerializer(serializers.Serializer):
     name = serializers.CharField()
     titles = serializers.SerializerMethodField()
 
-    def get_titles(self, row) -> RowTitleSerializer(many=True):
-        return RowTitleSerializer(row.titles, many=True, context={**self.context, "progress": row.progress}).data
+    @extend_schema_field(RowTitleSerializer(many=True))
+    def get_titles(self, row) -> list[dict]:
+        return list(RowTitleSerializer(row.titles, many=True,
+                                       context={**self.context, "progress": row.progress}).data)
 
 
 class VideoSerializer(serializers.Serializer):

@@ -5,10 +5,13 @@ from .accounts import (  # noqa: F401
     login_failure_record,
     login_success_record,
     login_wait_text,
+    plan_delete,
+    plan_save,
     subscription_activate,
     subscription_cancel,
     subscription_change_plan,
     subscription_start,
+    subscription_update,
 )
 from .manifests import (  # noqa: F401
     master_playlist,

@@ -83,6 +83,34 @@ def subscription_cancel(*, user) -> None:
     Subscription.objects.filter(user=user).update(status=Subscription.Status.CANCELLED, ends_at=timezone.now())
 
 
+def subscription_update(*, subscription: Subscription, plan: Plan, status: str) -> Subscription:
+    """Staff changing a subscription by hand (the admin): a plan change goes
+    through the billing seam; a status change activates or cancels."""
+    if plan.pk != subscription.plan_id:
+        subscription = subscription_change_plan(user=subscription.user, plan=plan)
+    if status == Subscription.Status.ACTIVE and subscription.status != status:
+        subscription = subscription_activate(subscription=subscription)
+    elif status == Subscription.Status.CANCELLED and subscription.status != status:
+        subscription_cancel(user=subscription.user)
+        subscription.refresh_from_db()
+    elif status == Subscription.Status.PENDING and subscription.status != status:
+        Subscription.objects.filter(pk=subscription.pk).update(status=status)
+        subscription.refresh_from_db()
+    return subscription
+
+
+def plan_delete(*, plan: Plan) -> None:
+    """Remove a plan no subscription uses (the database protects the others)."""
+    plan.delete()
+
+
+def plan_save(*, plan: Plan) -> Plan:
+    """Create or change a plan (its cap, screens, price, whether it is offered)."""
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
 # --- sign-in throttling -----------------------------------------------------------------
 
 

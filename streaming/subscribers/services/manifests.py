@@ -3,6 +3,7 @@ per-session multivariant playlist, and the payload the web player and the
 mobile API both receive (one builder for both)."""
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from edge.selectors import Pathway, origin_pathway, pathways_for_ids
 from edge.signing import token_issue, video_path_prefix
 from edge.steering import pathway_url, steering_uri_build
 from streaming.core.errors import ApplicationError
-from transcoding.hls import Location, Variant, ladder_parts, master_playlist_render
+from transcoding.packaging import Location, Variant, ladder_parts, master_playlist_render
 from transcoding.selectors import renditions_playable
 
 from ..models import PlaybackSession
@@ -59,8 +60,7 @@ def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     pathways = session_pathways(session=session)
     locations = [
-        Location(url=lambda rest, p=p: pathway_url(pathway=p, token=token, video_public_id=session.video.public_id,
-                                                   rest=rest),
+        Location(url=functools.partial(_ladder_url, pathway=p, token=token, session=session),
                  pathway_id=p.id, label=p.zone_name)
         for p in pathways
     ]
@@ -69,6 +69,10 @@ def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
         steering_uri=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
     )
     return MasterPlaylist(text=text, variants=variants)
+
+
+def _ladder_url(rest: str, *, pathway: Pathway, token: str, session: PlaybackSession) -> str:
+    return pathway_url(pathway=pathway, token=token, video_public_id=session.video.public_id, rest=rest)
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request) or "unknown"
+        ip = (client_ip(self.request) if self.request else None) or "unknown"
         if not services.login_attempt_allowed(username=username, ip=ip):
             raise ValidationError(self.error_messages["throttled"], code="throttled",
                                   params={"wait": services.login_wait_text()})
@@ -124,9 +124,9 @@ def profiles(request: HttpRequest) -> HttpResponse:
         profile = get_object_or_404(Profile, pk=request.POST.get("profile"), user=request.user)
         profile_choose(request, profile)
         return redirect(_safe_next(request))
+    profiles = selectors.profiles_of(user=request.user)
     return render(request, "streaming/profiles.html", {
-        "profiles": request.user.profiles.all(), "next": _safe_next(request),
-        "can_add": request.user.profiles.count() < Profile.MAX_PER_ACCOUNT,
+        "profiles": profiles, "next": _safe_next(request), "can_add": len(profiles) < Profile.MAX_PER_ACCOUNT,
     })
 
 

@@ -3,7 +3,7 @@ a chosen profile sees what its country and profile allow; the API renders
 the same selectors."""
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,18 +11,18 @@ from catalog.selectors import title_get_visible, title_list
 from streaming.core.errors import ApplicationError
 
 from .. import selectors, services
-from ..viewer import profile_required, viewer_of
+from ..viewer import ViewerRequest, profile_required
 
 
 @profile_required
-def browse(request: HttpRequest) -> HttpResponse:
+def browse(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     rows = selectors.home_rows(profile=viewer.profile, country=viewer.country, staff=viewer.staff)
     return render(request, "catalog/browse.html", {"rows": rows, "country": viewer.country, "viewer": viewer})
 
 
 @profile_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: ViewerRequest) -> HttpResponse:
     viewer = request.viewer
     query = request.GET.get("q", "")[:100].strip()
     results = list(title_list(country=viewer.country, staff=viewer.staff, kids=viewer.kids,
@@ -32,7 +32,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @profile_required
-def title_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def title_detail(request: ViewerRequest, slug: str) -> HttpResponse:
     viewer = request.viewer
     detail = selectors.title_detail(slug=slug, profile=viewer.profile, country=viewer.country, staff=viewer.staff)
     if detail is None:
@@ -45,9 +45,9 @@ def title_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @profile_required
-def my_list_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+def my_list_toggle(request: ViewerRequest, slug: str) -> HttpResponse:
     """Add the title to the profile's list, or take it off; back to its page."""
-    viewer = viewer_of(request)
+    viewer = request.viewer
     title = title_get_visible(slug=slug, country=viewer.country, staff=viewer.staff, kids=viewer.kids)
     if title is None:
         raise Http404("This title is not available in your country or on this profile.")

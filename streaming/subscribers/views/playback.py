@@ -26,7 +26,7 @@ from streaming.core.errors import ApplicationError
 
 from .. import selectors, services
 from ..models import PlaybackSession
-from ..viewer import device_id, profile_required
+from ..viewer import ViewerRequest, device_id, profile_required
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +46,7 @@ def startup_script() -> SafeString:
 
 
 @profile_required
-def watch(request: HttpRequest, public_id) -> HttpResponse:
+def watch(request: ViewerRequest, public_id) -> HttpResponse:
     viewer = request.viewer
     video = get_object_or_404(Video.objects.select_related("title", "episode"), public_id=public_id)
     try:

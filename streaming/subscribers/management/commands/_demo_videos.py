@@ -11,6 +11,7 @@ from django.core.files import File
 from django.core.management.base import CommandError
 
 from catalog.models import Episode, Title, Video
+from catalog.selectors import video_is_playable
 from catalog.services import artwork_from_video, genre_get_or_create, title_create, video_create
 from transcoding import ffmpeg
 from transcoding.management.commands.transcode import job_watch
@@ -96,7 +97,7 @@ def demo_videos_ensure(*, stdout, sample_seconds: int, sample_height: int, clip_
                         clip_seconds=clip_seconds, clip_height=clip_height):
         videos = Video.objects.filter(title=item.title, episode=item.episode).order_by("-created_at")
         video = videos.first()
-        if video and video.status == Video.Status.READY:
+        if video and video_is_playable(video=video):
             # Transcoded before titles had artwork: its frame fills in now (a new
             # transcode does this itself when it finishes).
             artwork_from_video(video_id=video.pk)

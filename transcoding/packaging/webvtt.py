@@ -63,8 +63,8 @@ sees the next ``WEBVTT`` line as a block of its own, not as cue text."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from catalog.subtitles import Cue, webvtt_cue_render
 
@@ -134,7 +134,7 @@ def webvtt_segments_render(
     header = f"WEBVTT\n{timestamp_map_line(offset_seconds)}\n"
     spans = segment_spans(segment_seconds=segment_seconds, duration=duration)
     out = []
-    for span, bucket in zip(spans, _buckets(cues, spans)):
+    for span, bucket in zip(spans, _buckets(cues, spans), strict=True):
         body = "".join(f"\n{webvtt_cue_render(cue)}\n" for cue in bucket)
         out.append((span.name, header + body + "\n"))
     return out

@@ -1,0 +1,231 @@
+"""ffmpeg command lines, built with ffmpeg-python: the only code in the
+project (application, benchmarks and tests) that spells ffmpeg flags."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import ffmpeg as ffmpeg_builder
+
+from ..ladder import Rung
+from .inputs import MediaInput, ffmpeg_bin, local_input_options
+
+
+def x264_options(*, rung: Rung, gop: int, preset: str, threads: int | None = 1) -> dict:
+    """x264 High for one rung: average bitrate with a VBV cap (peak 1.5x,
+    buffer 2x), a fixed closed GOP with no scene-cut keyframes (keyframes on
+    the grid, so every rung's segments start at the same instants).
+
+    ``threads=1`` (the pipeline): x264's frame threads make VBV output differ
+    run to run; single-threaded, a redelivered chunk writes the very same
+    bytes, and cores are used by running chunks side by side. ``None``
+    leaves x264's own threading (the one-command floor of the benchmark)."""
+    options = {
+        "vcodec": "libx264", "preset": preset, "profile:v": "high",
+        "b:v": rung.bitrate, "maxrate": int(rung.bitrate * 1.5), "bufsize": int(rung.bitrate * 2),
+        "g": gop, "keyint_min": gop, "sc_threshold": 0, "bf": 3, "flags": "+cgop",
+    }
+    if threads is not None:
+        options["threads"] = threads
+    return options
+
+
+def aac_options(*, bitrate: int) -> dict:
+    """AAC-LC stereo 48 kHz."""
+    return {"acodec": "aac", "ac": 2, "ar": 48000, "b:a": bitrate}
+
+
+def chunk_args(
+    *, source: MediaInput, video_start: float, fps: Fraction, start_frame: int, end_frame: int,
+    rungs: Sequence[Rung], outputs: Sequence[Path], gop: int, preset: str,
+) -> list[str]:
+    """Decode a chunk once, scale it to every rung, encode each to MPEG-TS.
+
+    The cut is exact in output frames: after normalising the source's start
+    and converting to a constant ``fps`` (pts = frame number), ``trim`` keeps
+    frames [start_frame, end_frame). ``-copyts`` keeps those absolute
+    timestamps, so chunks concatenate byte for byte into one continuous
+    stream; every chunk starts on the keyframe grid (GOP-aligned, fixed GOP,
+    no scene-cut keyframes), so all rungs share their segment boundaries.
+    Timestamps are offset by 1 s and never shifted per chunk, so the B-frame
+    reorder delay is the same in every chunk and joins neither gap nor overlap.
+    The output is deterministic: the same chunk encodes to the same bytes.
+    """
+    start_s = float(Fraction(start_frame) / fps)
+    end_s = float(Fraction(end_frame) / fps)
+    seek = max(0.0, start_s - 1.0)
+    stream = ffmpeg_builder.input(
+        source.location, ss=f"{seek:.6f}", to=f"{end_s + 1.0:.6f}", **source.options()
+    ).video
+    stream = (
+        stream.filter("setpts", f"PTS-{video_start:.6f}/TB")
+        .filter("fps", fps=f"{fps.numerator}/{fps.denominator}")
+        .filter("trim", start_pts=start_frame, end_pts=end_frame)
+    )
+    split = stream.filter_multi_output("split", len(rungs))
+    outs = []
+    for i, (rung, path) in enumerate(zip(rungs, outputs, strict=True)):
+        scaled = split.stream(i).filter("scale", rung.width, rung.height, flags="bicubic").filter(
+            "format", "yuv420p"
+        )
+        outs.append(ffmpeg_builder.output(
+            scaled, str(path), f="mpegts",
+            **x264_options(rung=rung, gop=gop, preset=preset),
+            **{"avoid_negative_ts": "disabled", "muxdelay": 0, "muxpreload": 0, "output_ts_offset": 1},
+        ))
+    cmd = ffmpeg_builder.merge_outputs(*outs).global_args("-copyts").overwrite_output()
+    return cmd.compile(cmd=ffmpeg_bin())
+
+
+def audio_args(*, source: MediaInput, output: Path, bitrate: int) -> list[str]:
+    """The whole title's audio, once: AAC-LC stereo 48 kHz."""
+    inp = ffmpeg_builder.input(source.location, **source.options())
+    out = ffmpeg_builder.output(inp["a:0"], str(output), f="mp4", vn=None, **aac_options(bitrate=bitrate))
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: float,
+             stream: str) -> list[str]:
+    """Package one rung (stream "v") or the audio (stream "a") into fMP4 HLS
+    with a stream copy; ``offset`` moves its timestamps (seconds)."""
+    inp = ffmpeg_builder.input(str(input_path), itsoffset=f"{offset:.6f}", **local_input_options(input_path))
+    out = ffmpeg_builder.output(
+        inp[stream], str(out_dir / "index.m3u8"), f="hls", c="copy",
+        hls_time=segment_seconds, hls_playlist_type="vod", hls_segment_type="fmp4",
+        hls_fmp4_init_filename="init.mp4",
+        hls_segment_filename=str(out_dir / "seg_%05d.m4s"),
+        hls_flags="independent_segments",
+    )
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def poster_args(*, input_path: Path, output: Path, at: float, height: int) -> list[str]:
+    inp = ffmpeg_builder.input(str(input_path), ss=f"{at:.3f}", **local_input_options(input_path))
+    out = ffmpeg_builder.output(inp.video.filter("scale", -2, height), str(output), vframes=1, **{"q:v": 3})
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def sprite_args(*, input_path: Path, output: Path, every: float, width: int, height: int,
+                columns: int, rows: int) -> list[str]:
+    """One JPEG of thumbnails, one every ``every`` seconds, for seek previews."""
+    inp = ffmpeg_builder.input(str(input_path), **local_input_options(input_path))
+    stream = (
+        inp.video.filter("fps", fps=f"1/{every:g}")
+        .filter("scale", width, height)
+        .filter("tile", f"{columns}x{rows}")
+    )
+    out = ffmpeg_builder.output(stream, str(output), vframes=1, **{"q:v": 4})
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+# --- whole ladders in one command: the floor the benchmark compares against ----------
+
+
+def _ladder_graph(source: MediaInput, *, fps: Fraction, rungs: Sequence[Rung]):
+    inp = ffmpeg_builder.input(source.location, **source.options())
+    split = inp.video.filter("fps", fps=f"{fps.numerator}/{fps.denominator}").filter_multi_output(
+        "split", len(rungs))
+    scaled = [split.stream(i).filter("scale", r.width, r.height, flags="bicubic").filter("format", "yuv420p")
+              for i, r in enumerate(rungs)]
+    return inp, scaled
+
+
+def ladder_mp4_args(*, source: MediaInput, out_dir: Path, fps: Fraction, rungs: Sequence[Rung], gop: int,
+                    preset: str, audio_bitrate: int | None) -> list[str]:
+    """ONE ffmpeg command: decode once, write every rung as plain MP4 (and the
+    audio once), x264 with its own threading: the encoder's floor on a machine."""
+    inp, scaled = _ladder_graph(source, fps=fps, rungs=rungs)
+    outs = [ffmpeg_builder.output(stream, str(out_dir / f"{rung.name}.mp4"), an=None,
+                                  **x264_options(rung=rung, gop=gop, preset=preset, threads=None))
+            for rung, stream in zip(rungs, scaled, strict=True)]
+    if audio_bitrate:
+        outs.append(ffmpeg_builder.output(inp["a:0"], str(out_dir / "audio.mp4"), vn=None,
+                                          **aac_options(bitrate=audio_bitrate)))
+    return ffmpeg_builder.merge_outputs(*outs).overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def ladder_hls_args(*, source: MediaInput, out_dir: Path, fps: Fraction, rungs: Sequence[Rung], gop: int,
+                    preset: str, audio_bitrate: int, segment_seconds: int) -> list[str]:
+    """ONE ffmpeg command writing the ladder as fMP4 HLS with ``-var_stream_map``
+    (every rung, the audio once as an audio group): ffmpeg's own packager, to compare with."""
+    inp, scaled = _ladder_graph(source, fps=fps, rungs=rungs)
+    rate_keys = ("b:v", "maxrate", "bufsize")
+    options = {k: v for k, v in x264_options(rung=rungs[0], gop=gop, preset=preset, threads=None).items()
+               if k not in rate_keys}
+    for i, rung in enumerate(rungs):  # each rung its own rate: the option with a stream specifier
+        rate = x264_options(rung=rung, gop=gop, preset=preset)
+        options.update({f"{key.split(':')[0]}:v:{i}": rate[key] for key in rate_keys})
+    stream_map = " ".join(f"v:{i},agroup:aud,name:{r.name}" for i, r in enumerate(rungs))
+    out = ffmpeg_builder.output(
+        *scaled, inp["a:0"], str(out_dir / "%v" / "index.m3u8"), f="hls", hls_time=segment_seconds,
+        hls_playlist_type="vod", hls_segment_type="fmp4", hls_flags="independent_segments",
+        hls_fmp4_init_filename="init.mp4", hls_segment_filename=str(out_dir / "%v" / "seg_%05d.m4s"),
+        master_pl_name="master.m3u8", var_stream_map=f"{stream_map} a:0,agroup:aud,name:audio",
+        **options, **aac_options(bitrate=audio_bitrate),
+    )
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+# --- generated sources: the demo's sample film and the tests' and benchmarks' clips ---
+
+
+def clip_args(*, output: Path, size: str = "640x360", rate: str | int = 30, seconds: float = 6,
+              audio: bool = True, gop: int | None = None, source: str = "testsrc2",
+              extra: dict | None = None) -> list[str]:
+    """A generated clip (``source`` is a lavfi video source: testsrc2's moving
+    pattern by default) with a 440 Hz beep, x264 ultrafast, for tests and benchmarks."""
+    video = ffmpeg_builder.input(f"{source}=size={size}:rate={rate}", f="lavfi", t=seconds).video
+    streams = [video]
+    options: dict = {"vcodec": "libx264", "preset": "ultrafast", "pix_fmt": "yuv420p", "t": seconds}
+    if gop:
+        options["g"] = gop
+    if audio:
+        streams.append(ffmpeg_builder.input("sine=frequency=440:sample_rate=48000:beep_factor=4",
+                                            f="lavfi", t=seconds).audio)
+        options.update({"acodec": "aac", "b:a": "96k"})
+    out = ffmpeg_builder.output(*streams, str(output), **options, **(extra or {}))
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def tone_args(*, output: Path, seconds: float = 2, frequency: int = 300) -> list[str]:
+    """An audio-only file (AAC)."""
+    inp = ffmpeg_builder.input(f"sine=frequency={frequency}", f="lavfi", t=seconds)
+    return ffmpeg_builder.output(inp, str(output), acodec="aac").overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def remux_args(*, input_path: Path, output: Path, video_metadata: str = "", options: dict | None = None) -> list[str]:
+    """Copy a file's streams into another file: ``video_metadata`` e.g.
+    "rotate=90" tags the video stream; ``options`` e.g. {"movflags": "+faststart"}."""
+    inp = ffmpeg_builder.input(str(input_path), **local_input_options(input_path, "mov,mp4,m4a,matroska,mpegts"))
+    extra = dict(options or {})
+    if video_metadata:
+        extra["metadata:s:v:0"] = video_metadata
+    out = ffmpeg_builder.output(inp, str(output), c="copy", **extra)
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def sample_args(*, output: Path, seconds: int, width: int, height: int, fps: int = 30,
+                title: str = "Open Streaming demo", font_dir: str = "/usr/share/fonts/truetype/dejavu") -> list[str]:
+    """A demo source made offline: a moving test card (with its running
+    clock) and a two-voice tone, so a newcomer has something real to transcode."""
+    video = ffmpeg_builder.input(f"testsrc2=size={width}x{height}:rate={fps}", f="lavfi", t=seconds).video
+    bold, mono = Path(font_dir) / "DejaVuSans-Bold.ttf", Path(font_dir) / "DejaVuSansMono.ttf"
+    if bold.exists() and mono.exists():
+        video = video.drawtext(
+            fontfile=str(bold), text=title, fontsize=height // 15, fontcolor="white", box=1,
+            boxcolor="black@0.5", boxborderw=height // 54, x="(w-tw)/2", y="h*0.12",
+        ).drawtext(
+            # testsrc2 draws its own running clock in the corner.
+            fontfile=str(mono), text=f"{width}x{height} {fps} fps test card", fontsize=height // 24,
+            fontcolor="yellow", box=1,
+            boxcolor="black@0.6", boxborderw=height // 90, x="(w-tw)/2", y="h*0.80",
+        )
+    melody = ("0.15*sin(2*PI*(220+55*floor(mod(t\\,8)))*t)|"
+              "0.15*sin(2*PI*(330+55*floor(mod(t\\,6)))*t)")
+    audio = ffmpeg_builder.input(f"aevalsrc={melody}:s=48000", f="lavfi", t=seconds).audio
+    out = ffmpeg_builder.output(
+        video, audio, str(output), vcodec="libx264", preset="ultrafast", crf=22, pix_fmt="yuv420p",
+        acodec="aac", **{"b:a": "160k"}, movflags="+faststart", t=seconds,
+    )
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
