@@ -118,7 +118,11 @@ def playback_stop(*, session: PlaybackSession, position: float | None = None, qo
         progress_record(profile=session.profile, video=session.video, position=float(position),
                         duration=float(session.video.duration or 0), completed=False)
     if qoe:
-        qoe_record(session=session, figures=qoe)
+        try:
+            with transaction.atomic():
+                qoe_record(session=session, figures=qoe)
+        except IntegrityError:  # the session was deleted while its page was open (a late beacon)
+            logger.info("QoE of a deleted session not recorded")
     PlaybackSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
