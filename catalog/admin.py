@@ -14,7 +14,7 @@ from streaming.core.validators import countries_parse
 
 from . import services
 from .models import Artwork, Episode, Genre, Season, Title, Video
-from .selectors import artwork_sources
+from .selectors import artwork_sources, title_hidden_reason
 
 
 @admin.register(Genre)
@@ -136,7 +136,7 @@ def formset_save(formset, *, save, delete) -> None:
 @admin.register(Title)
 class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = TitleForm
-    list_display = ["name", "kind", "year", "maturity_rating", "published", "where", "video_status"]
+    list_display = ["name", "kind", "year", "maturity_rating", "published", "where", "video_status", "subscribers"]
     list_filter = ["kind", "published", "maturity_rating", "genres"]
     search_fields = ["name", "synopsis"]
     prepopulated_fields = {"slug": ["name"]}
@@ -164,6 +164,13 @@ class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def video_status(self, obj: Title) -> str:
         video = obj.videos.first()
         return video.get_status_display() if video else "—"
+
+    @admin.display(description="subscribers see it")
+    def subscribers(self, obj: Title) -> str:
+        return title_hidden_reason(title=obj) or "yes"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("videos", "availability")
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.TITLE_FIELDS if name in form.cleaned_data}

@@ -169,6 +169,11 @@ def test_a_failed_upload_is_hidden_from_subscribers_everywhere_and_staff_see_the
     detail = staff_client.get(reverse("catalog:title", args=[failed.slug])).content.decode()
     assert "Hidden from subscribers" in detail and "moov atom not found" in detail
     assert selectors.title_hidden_reason(title=processing) == "Nothing playable yet: the video is processing"
+    staff_client.force_login(staff)
+    staff.is_superuser = True
+    staff.save()
+    listing = staff_client.get(reverse("admin:catalog_title_changelist")).content.decode()
+    assert "Nothing playable: the transcode failed (ffmpeg: moov atom not found)" in listing
     assert selectors.title_hidden_reason(title=Title.objects.get(name="Plays Fine")) == ""
 
 
