@@ -95,8 +95,13 @@
       // fMP4 needs no transmuxing: a worker would only add its start-up to the first frame.
       enableWorker: false,
       lowLatencyMode: false,
-      // Answers from what startup.js fetched while hls.js was loading.
+      // Answers from what startup.js fetched while hls.js was loading (it ignores
+      // the CMCD query parameter when it matches a request to what it fetched).
       loader: window.PlayerStartup.loaderClass(window.Hls.DefaultConfig.loader),
+      // Common Media Client Data on every request, in the query string
+      // (headers would need a CORS preflight per request): the edges log it
+      // and report startup, rebuffering and bitrate per zone and node.
+      cmcd: { useHeaders: false, sessionId: config.session },
     };
   }
 

@@ -103,3 +103,24 @@ def test_the_master_comes_with_the_page_and_the_first_segments_are_fetched_once_
     }""")
     assert timing["seg_end"] < timing["hls_end"], timing
     assert timing["startup"] < (delay + 1.0) * 1000, timing
+
+
+def test_the_warm_requests_carry_cmcd_so_an_edge_sees_the_start(page, live, edge, title_ready):
+    """hls.js sends CMCD with each request; the requests made for it before
+    it loads carry the same session and the startup flag, and hls.js still
+    takes their answers (its own URL has its CMCD, the warm one had ours)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    user, profile = make_subscriber(plan="standard")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    session = json.loads(page.text_content("#player-config"))["session"]
+    rung = first_fragment_rung(page)
+    warm = [u for u in asked if f"/{rung}/" in u and ("seg_00000" in u or "init" in u or "index.m3u8" in u)]
+    assert len(warm) == 3, warm  # playlist, init and first segment, once each
+    for url in warm:
+        cmcd = parse_qs(urlsplit(url).query)["CMCD"][0]
+        assert f'sid="{session}"' in cmcd and "su" in cmcd.split(","), cmcd
+    assert "ot=v" in parse_qs(urlsplit(next(u for u in warm if "seg_" in u)).query)["CMCD"][0]

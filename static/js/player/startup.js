@@ -120,9 +120,19 @@
     return u.href;
   }
 
-  function fetchEarly(url) {
+  // The warm requests carry CMCD as hls.js's would (session, object type,
+  // "startup"), so an edge sees this session's start at its first request.
+  var cmcdSession = "";
+  function withCmcd(url, keys) {
+    if (!cmcdSession) return url;
+    var u = new URL(url, window.location.href);
+    u.searchParams.set("CMCD", keys.concat(["sf=h", 'sid="' + cmcdSession + '"', "st=v", "su"]).sort().join(","));
+    return u.href;
+  }
+
+  function fetchEarly(url, keys) {
     var entry = { url: url, start: performance.now(), first: 0, end: 0 };
-    entry.promise = fetch(url, { credentials: "omit", mode: "cors" }).then(function (response) {
+    entry.promise = fetch(withCmcd(url, keys || []), { credentials: "omit", mode: "cors" }).then(function (response) {
       entry.first = performance.now();
       return response.arrayBuffer().then(function (data) {
         entry.end = performance.now();
@@ -147,19 +157,23 @@
     return entry || null;
   }
 
-  /* A media playlist's init segment and the segment holding ``at`` seconds. */
-  function firstSegments(text, baseUrl, at) {
+  /* A media playlist's init segment and the segment holding ``at`` seconds,
+     with the CMCD keys hls.js would send for them. */
+  function firstSegments(text, baseUrl, at, type, kbps) {
     var lines = text.split(/\r?\n/);
     var init = null, t = 0, duration = null, segment = null;
     for (var i = 0; i < lines.length && !segment; i++) {
       var line = lines[i].trim();
       if (line.indexOf("#EXT-X-MAP:") === 0) {
         var m = line.match(/URI="([^"]+)"/);
-        if (m) init = new URL(m[1], baseUrl).href;
+        if (m) init = { url: new URL(m[1], baseUrl).href, keys: ["ot=i"] };
       } else if (line.indexOf("#EXTINF:") === 0) {
         duration = parseFloat(line.slice(8));
       } else if (line && line.charAt(0) !== "#" && duration !== null) {
-        if (at < t + duration) segment = new URL(line, baseUrl).href;
+        if (at < t + duration) {
+          segment = { url: new URL(line, baseUrl).href,
+                      keys: ["ot=" + type, "d=" + Math.round(duration * 1000), "br=" + kbps] };
+        }
         t += duration;
         duration = null;
       } else if (line.indexOf("#EXT-X-BYTERANGE") === 0) {
@@ -169,10 +183,11 @@
     return [init, segment].filter(Boolean);
   }
 
-  function warmRendition(url, at) {
-    fetchEarly(url).promise.then(function (res) {
+  function warmRendition(url, at, type, bps) {
+    fetchEarly(url, ["ot=m"]).promise.then(function (res) {
       if (!res.ok) return;
-      firstSegments(new TextDecoder().decode(res.data), res.url, at).forEach(fetchEarly);
+      firstSegments(new TextDecoder().decode(res.data), res.url, at, type, Math.round(bps / 1000))
+        .forEach(function (item) { fetchEarly(item.url, item.keys); });
     });
   }
 
@@ -187,9 +202,10 @@
     var variant = choose(start, bw.bps, pixels);
     if (config.masterText) inline(new URL(config.master, window.location.href).href, config.masterText);
     var at = where.seconds > 5 ? where.seconds : 0;
+    cmcdSession = config.session || "";
     if (variant) {
-      warmRendition(variant.url, at);
-      if (start.audio) warmRendition(start.audio.url, at);
+      warmRendition(variant.url, at, "v", variant.bandwidth);
+      if (start.audio) warmRendition(start.audio.url, at, "a", start.audio.bandwidth);
     }
     window.PlayerStartup.plan = { position: where.seconds, positionFrom: where.from, bps: bw.bps, bpsFrom: bw.from,
                                   variant: variant, playerPixels: pixels };
