@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.keys import LADDER_ROOT
 from edge import heartbeat
+from edge.keys import ladder_key_problem
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response
 from edge.selectors import heartbeat_answer, pathway_priority, pathways_for
@@ -88,6 +89,20 @@ def steering(request: HttpRequest, token: str) -> HttpResponseBase:
     return cors_headers_add(response, request_origin=request.headers.get("Origin"))
 
 
+def _origin_refusal(*, token: str, key: str) -> HttpResponse | None:
+    """Why the origin pathway will not serve ``key`` with ``token``, as the
+    answer to give (None: serve it). Checked in the order an edge checks:
+    the key's shape (before storage sees it), then the token."""
+    problem = ladder_key_problem(key)
+    if problem is not None:
+        return HttpResponse(f"Bad key: {problem}.\n", status=400, content_type="text/plain")
+    try:
+        token_verify(token=token, path=key)
+    except TokenError as exc:
+        return HttpResponse(f"Forbidden: {exc.reason}.\n", status=403, content_type="text/plain")
+    return None
+
+
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def origin(request: HttpRequest, token: str, rest: str) -> HttpResponseBase:
     """The origin pathway: same URL layout and token check as an edge; only
@@ -100,10 +115,9 @@ def origin(request: HttpRequest, token: str, rest: str) -> HttpResponseBase:
         response["Access-Control-Allow-Headers"] = "Range"
         response["Access-Control-Max-Age"] = "86400"
         return cors_headers_add(response, request_origin=request.headers.get("Origin"))
-    try:
-        token_verify(token=token, path=key)
-    except TokenError as exc:
-        response = HttpResponse(f"Forbidden: {exc.reason}.\n", status=403, content_type="text/plain")
+    refusal = _origin_refusal(token=token, key=key)
+    if refusal is not None:
+        response = refusal
     else:
         response = origin_response(key=key, range_header=request.headers.get("Range"),
                                    head=request.method == "HEAD")

@@ -309,6 +309,9 @@ EDGE_STEERING_TTL = int(os.environ.get("EDGE_STEERING_TTL", "60"))
 # post their heartbeats.
 EDGE_ORIGIN_URL = os.environ.get("EDGE_ORIGIN_URL", "http://127.0.0.1:8000").rstrip("/")
 EDGE_CORS_ORIGINS = env_list("EDGE_CORS_ORIGINS", "*")
+# Who may read a runedge's /_edge/status (CIDRs or addresses); this machine
+# only by default, like the nginx edge's stub_status.
+EDGE_STATUS_FROM = env_list("EDGE_STATUS_FROM", "127.0.0.1,::1")
 # A trusted proxy header carrying the viewer's IP (e.g. X-Real-IP); empty: REMOTE_ADDR.
 EDGE_CLIENT_IP_HEADER = os.environ.get("EDGE_CLIENT_IP_HEADER", "")
 EDGE_CACHE_DIR = Path(os.environ.get("EDGE_CACHE_DIR", VAR_DIR / "edge-cache"))

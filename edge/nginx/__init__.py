@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.keys import LADDER_ROOT
+from edge.keys import KEY_MAX_CHARS, KEY_MAX_DEPTH, NAME_MAX_CHARS
 from edge.nginx.conf import nginx_conf_render, peer_upstream_name
 
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
@@ -73,8 +75,11 @@ def njs_peers(edge: NginxEdge) -> list[dict[str, str]]:
 
 
 def njs_render(edge: NginxEdge) -> str:
+    limits = {"root": LADDER_ROOT, "maxChars": KEY_MAX_CHARS, "nameMaxChars": NAME_MAX_CHARS,
+              "maxDepth": KEY_MAX_DEPTH}
     return (NJS_SOURCE.read_text().replace("__EDGE_KEYS__", json.dumps(edge.signing_keys))
-            .replace("__EDGE_PEERS__", json.dumps(njs_peers(edge))))
+            .replace("__EDGE_PEERS__", json.dumps(njs_peers(edge)))
+            .replace("__EDGE_KEY_LIMITS__", json.dumps(limits)))
 
 
 def nginx_files_write(edge: NginxEdge) -> Path:

@@ -7,6 +7,8 @@ var crypto = require('crypto');
 
 var KEYS = __EDGE_KEYS__;
 var PEERS = __EDGE_PEERS__;
+var KEY_LIMITS = __EDGE_KEY_LIMITS__;
+var NAME = /^[A-Za-z0-9._~-]+$/;
 var RUNG = /^v(\d{2,5})$/;
 var ZONE = /^[A-Za-z0-9_-]{1,40}$/;
 var SELF = 'edge_fill_self';
@@ -83,6 +85,38 @@ function check(token, key, now) {
     return 'ok';
 }
 
+// The key's shape, as edge/keys.py ladder_key_problem: 'ok' or the reason.
+// (The location pattern already let only [A-Za-z0-9._~/-] through.)
+function keyProblem(key) {
+    if (key.length > KEY_LIMITS.maxChars) {
+        return 'too-long';
+    }
+    var names = key.split('/');
+    if (names[0] !== KEY_LIMITS.root || names.length < 2) {
+        return 'not-a-ladder-key';
+    }
+    if (names.length > KEY_LIMITS.maxDepth) {
+        return 'too-deep';
+    }
+    for (var i = 1; i < names.length; i++) {
+        var name = names[i];
+        if (name === '' || name === '.' || name === '..') {
+            return 'empty-or-dot-segment';
+        }
+        if (name.length > KEY_LIMITS.nameMaxChars) {
+            return 'name-too-long';
+        }
+        if (!NAME.test(name)) {
+            return 'bad-character';
+        }
+    }
+    return 'ok';
+}
+
+function keyCheck(r) {
+    return keyProblem(r.variables.edge_key || '');
+}
+
 function verify(r) {
     return check(r.variables.edge_token || '', r.variables.edge_key || '', Math.floor(Date.now() / 1000));
 }
@@ -141,4 +175,4 @@ function fillUpstream(r) {
     return best ? best.upstream : SELF;
 }
 
-export default {verify, viewerZone, fillUpstream};
+export default {keyCheck, verify, viewerZone, fillUpstream};

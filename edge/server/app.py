@@ -9,12 +9,14 @@ origin only. Bytes served and the players' CMCD are counted per viewer zone
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 
 from aiohttp import web
 
 from catalog.keys import LADDER_ROOT
+from edge.keys import ladder_key_problem
 from edge.media_types import is_playlist, media_type_for
 from edge.rendezvous import PEER_FILL_HEADER
 from edge.server.fill import EdgeCache
@@ -50,6 +52,15 @@ def _cors(request: web.Request, response: web.StreamResponse, allowed: list[str]
     response.headers["Timing-Allow-Origin"] = "*"
 
 
+def status_allowed(remote: str | None, networks: list[str]) -> bool:
+    """Whether the address ``remote`` is in one of ``networks`` (CIDRs)."""
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
 def edge_app_build(config: EdgeConfig) -> web.Application:
     stats = EdgeStats()
     peers = PeerSet(node_name=config.node_name, peers=config.peers, retry_seconds=config.peer_retry)
@@ -73,6 +84,10 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
 
     async def serve(request: web.Request) -> web.StreamResponse:
         key = f"{LADDER_ROOT}/{request.match_info['rest']}"
+        problem = ladder_key_problem(key)
+        if problem is not None:  # before the cache, a peer or origin sees it
+            stats.refused += 1
+            return web.Response(status=400, text=f"Bad key: {problem}.\n")
         token = request.match_info["token"]
         try:
             claims = token_verify(token=token, path=key, keys=config.signing_keys)
@@ -114,8 +129,12 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
         })
 
     async def status(request: web.Request) -> web.Response:
+        # Figures for the operator on this machine (EDGE_STATUS_FROM), like
+        # nginx's stub_status; the origin's kind only, never its path or URL.
+        if not status_allowed(request.remote, config.status_from):
+            return web.Response(status=403, text="Forbidden: status is for the operator.\n")
         return web.json_response({
-            "node": config.node_name, "origin": config.origin.description,
+            "node": config.node_name, "origin": config.origin.kind,
             "requests": stats.requests, "active": stats.active - 1, "hits": stats.hits, "misses": stats.misses,
             "hit_ratio": stats.hit_ratio, "origin_fetches": stats.origin_fetches,
             "origin_errors": stats.origin_errors, "origin_bytes": stats.origin_bytes,

@@ -27,6 +27,8 @@ class EdgeConfig:
     cache_max_bytes: int
     signing_keys: dict[str, str]
     cors_origins: list[str] = field(default_factory=lambda: ["*"])
+    # Who may read /_edge/status (CIDRs): this machine only by default.
+    status_from: list[str] = field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # Heartbeats: all three set, or no heartbeats (tests, benches).
     control_url: str | None = None
     node_id: int | None = None
