@@ -15,10 +15,11 @@ from edge import heartbeat
 from edge.keys import ladder_key_problem
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response
+from edge.revocation import session_is_revoked
 from edge.selectors import heartbeat_answer, pathway_priority, pathways_for
 from edge.selectors.fill import fill_plan_payload
 from edge.services import EdgeError, edge_heartbeat_record, node_signature_check
-from edge.signing import TokenError, token_check, token_verify
+from edge.signing import TokenError, TokenRevoked, token_check, token_verify
 from edge.steering import STEERING_CONTENT_TYPE, steering_manifest, steering_manifest_json
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,9 @@ def steering(request: HttpRequest, token: str) -> HttpResponseBase:
     429 and treats other errors as failures. A token that is not ours gets
     410, which turns steering off for that player and nothing else."""
     try:
-        token_check(token=token)
+        claims = token_check(token=token)
+        if session_is_revoked(session_id=claims.session_id):
+            raise TokenRevoked("The token's session was revoked.")
     except TokenError as exc:
         return HttpResponse(f"Steering is off for this session ({exc.reason}).\n", status=410,
                             content_type="text/plain")
@@ -97,7 +100,10 @@ def _origin_refusal(*, token: str, key: str) -> HttpResponse | None:
     if problem is not None:
         return HttpResponse(f"Bad key: {problem}.\n", status=400, content_type="text/plain")
     try:
-        token_verify(token=token, path=key)
+        claims = token_verify(token=token, path=key)
+        # The origin has the database: a revoked session is refused at once.
+        if session_is_revoked(session_id=claims.session_id):
+            raise TokenRevoked("The token's session was revoked.")
     except TokenError as exc:
         return HttpResponse(f"Forbidden: {exc.reason}.\n", status=403, content_type="text/plain")
     return None

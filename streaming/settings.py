@@ -299,6 +299,11 @@ GEO_COUNTRY_HEADER = os.environ.get("GEO_COUNTRY_HEADER", "")
 EDGE_TOKEN_TTL = int(os.environ.get("EDGE_TOKEN_TTL", "21600"))  # 6 h
 EDGE_HEARTBEAT_TTL = int(os.environ.get("EDGE_HEARTBEAT_TTL", "30"))
 EDGE_HEARTBEAT_INTERVAL = float(os.environ.get("EDGE_HEARTBEAT_INTERVAL", "5"))
+# Revocation (edge/revocation.py): each heartbeat answer re-sends the
+# revocations of this many seconds before the edge's cursor, and a stopped
+# session's screen is released once every healthy edge's cursor is this far
+# past its revocation (covers commits landing late and clock skew).
+EDGE_REVOCATION_OVERLAP = float(os.environ.get("EDGE_REVOCATION_OVERLAP", "3"))
 # A heartbeat signed further than this from our clock is refused (replays).
 EDGE_HEARTBEAT_SKEW = int(os.environ.get("EDGE_HEARTBEAT_SKEW", "60"))
 # A zone whose active connections reach this share of its capacity is avoided.

@@ -1,13 +1,17 @@
-// The nginx edge's njs: the signed-URL check (the same token format and
-// rules as edge/signing.py), the viewer's zone for the access log, and the
-// fill upstream (the same rendezvous hash as edge/rendezvous.py). Change
-// both sides together. Keys and peers are written in by
-// `manage.py edge_nginx_conf`; this file is secret, keep it 0600.
+// The nginx edge's njs: the key's shape (edge/keys.py), the signed-URL
+// check (the same token format and rules as edge/signing.py, plus the
+// revocation list edge_agent keeps: edge/agent_revoke.py), the viewer's
+// zone for the access log, and the fill upstream (the same rendezvous hash
+// as edge/rendezvous.py). Change both sides together. Keys and peers are
+// written in by `manage.py edge_nginx_conf`; this file is secret, keep it 0600.
 var crypto = require('crypto');
+var fs = require('fs');
 
 var KEYS = __EDGE_KEYS__;
 var PEERS = __EDGE_PEERS__;
 var KEY_LIMITS = __EDGE_KEY_LIMITS__;
+var REVOKED_DIR = __EDGE_REVOKED_DIR__;
+var SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 var NAME = /^[A-Za-z0-9._~-]+$/;
 var RUNG = /^v(\d{2,5})$/;
 var ZONE = /^[A-Za-z0-9_-]{1,40}$/;
@@ -27,6 +31,21 @@ function sameString(a, b) {
         diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
     }
     return diff === 0;
+}
+
+// A revoked session has an empty file of its name in REVOKED_DIR, written
+// by edge_agent from its heartbeat answers (edge/agent_revoke.py): one
+// access() per request, no call to anyone.
+function isRevoked(session) {
+    if (!SESSION_ID.test(session)) {
+        return false;  // not a playback session's id: never on the list
+    }
+    try {
+        fs.accessSync(REVOKED_DIR + '/' + session);
+        return true;
+    } catch (e) {
+        return false;
+    }
 }
 
 function check(token, key, now) {
@@ -62,6 +81,9 @@ function check(token, key, now) {
     }
     if (Number(expires) < now) {
         return 'expired';
+    }
+    if (isRevoked(session)) {
+        return 'revoked';
     }
     var segments = key.split('/');
     if (key.charAt(0) === '/' || key.indexOf('//') >= 0 || segments.indexOf('..') >= 0) {

@@ -14,6 +14,7 @@ from edge.server.fill import EdgeCache
 from edge.server.origins import Origin
 from edge.server.peers import Peer
 from edge.server.push import PushFill
+from edge.server.revoked import RevokedSessions
 from edge.traffic import TrafficCounters
 
 SOFTWARE = "runedge/2"
@@ -71,3 +72,4 @@ STATS_KEY: web.AppKey[EdgeStats] = web.AppKey("stats")
 CACHE_KEY: web.AppKey[EdgeCache] = web.AppKey("cache")
 PUSH_KEY: web.AppKey[PushFill] = web.AppKey("push")
 TRAFFIC_KEY: web.AppKey[TrafficCounters] = web.AppKey("traffic")
+REVOKED_KEY: web.AppKey[RevokedSessions] = web.AppKey("revoked")
