@@ -362,6 +362,10 @@ PLAYBACK_SESSION_TTL = int(os.environ.get("PLAYBACK_SESSION_TTL", "90"))
 # A playback session (and every token issued for it) ends this long after it began.
 PLAYBACK_SESSION_LIFETIME = int(os.environ.get("PLAYBACK_SESSION_LIFETIME", str(8 * 3600)))
 PLAYBACK_HEARTBEAT_INTERVAL = int(os.environ.get("PLAYBACK_HEARTBEAT_INTERVAL", "10"))
+# A paused web player keeps its screen (it goes on beating) this long, then
+# lets it go; a session without heartbeats for PLAYBACK_SESSION_TTL has lost
+# its screen and its token for good (edges are told to refuse it).
+PLAYBACK_PAUSE_HOLD = int(os.environ.get("PLAYBACK_PAUSE_HOLD", "1800"))
 # Seconds of video the web player buffers ahead (smaller: less memory, less waste).
 PLAYER_MAX_BUFFER_SECONDS = int(os.environ.get("PLAYER_MAX_BUFFER_SECONDS", "60"))
 # Sign-in attempts allowed per account+address (and per address) in the window.
