@@ -35,7 +35,11 @@ class RevokedFiles:
         self._until: dict[str, float] = {}
         self._heap: list[tuple[float, str]] = []
         folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o711)
+        try:
+            os.chmod(folder, 0o711)
+        except PermissionError:  # made by another account: its mode is the operator's
+            logger.warning("cannot set the mode of %s (not its owner); nginx's workers need search "
+                           "permission on it", folder)
         self._load()
 
     def __len__(self) -> int:
