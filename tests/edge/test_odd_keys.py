@@ -15,8 +15,8 @@ import pytest
 from edge.nginx import JS_MODULE
 from edge.signing import token_issue, video_path_prefix
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import FETCHES, NGINX, NginxEdgeProcess, Runedge, ThreadedApp, counting_origin_app, http_get
+from tests.factories import node_make
 
 KEYS_RAW = "ok1:odd-keys-test-secret-0123456789"
 

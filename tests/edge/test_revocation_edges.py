@@ -34,12 +34,9 @@ from pathlib import Path
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from catalog.models import Video
-from catalog.services import title_create
 from edge.nginx import JS_MODULE
 from streaming.subscribers.models import PlaybackSession
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import (
     NGINX,
     ROOT,
@@ -50,10 +47,9 @@ from tests.edge.servers import (
     http_get,
     wait_until,
 )
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import PASSWORD, node_make, subscriber_make, title_make, video_make
 
 KEYS_RAW = "rv1:revocation-test-secret-0123456789"
-PASSWORD = "a-Strong-pass-123"
 INTERVAL = float(os.environ.get("REVOKE_TEST_INTERVAL", "1"))
 SESSION_TTL = 5  # seconds without a heartbeat before a session loses its screen (90 by default)
 OVERLAP = 1.0  # EDGE_REVOCATION_OVERLAP (3 by default): shortens the release of a screen
@@ -159,14 +155,12 @@ def delivery(live_server, tmp_path, settings, monkeypatch):
     # Devices retry a refused start every 0.3 s; the API's start throttle is not what is tested here.
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "playback_start", "1000/minute")
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "sign_in", "1000/minute")
-    title = title_create(name="Revocation Test")
-    video = Video.objects.create(title=title, source="sources/revocation/source.mp4", status=Video.Status.READY,
-                                 duration=600.0, width=1280, height=720)
+    video = video_make(title=title_make(name="Revocation Test"), width=1280, height=720, duration=600.0)
     media = Path(settings.MEDIA_ROOT)
     folder = media / "hls" / str(video.public_id) / "v720"
     folder.mkdir(parents=True)
     (folder / "seg_00001.m4s").write_bytes(os.urandom(20_000))
-    user, profile = make_subscriber(plan="basic")
+    user, profile = subscriber_make(plan="basic")
 
     run_node = node_make("mumbai", port=free_port())
     nginx_node = node_make("frankfurt", port=free_port())
