@@ -15,6 +15,7 @@ from catalog.selectors import titles_allowed, video_is_playable
 from edge import selectors as edge_selectors
 from streaming.core.errors import ApplicationError
 
+from ..access import screens_held
 from ..models import PlaybackSession, Profile, QoEReport, Subscription, WatchProgress
 
 logger = logging.getLogger(__name__)
@@ -34,13 +35,9 @@ def subscription_active(*, user) -> Subscription:
 
 
 def screens_in_use(*, user, exclude_device: str = "", now=None) -> int:
-    now = now or timezone.now()
-    fresh = now - timedelta(seconds=settings.PLAYBACK_SESSION_TTL)
-    return (
-        PlaybackSession.objects.filter(user=user, ended_at__isnull=True, last_heartbeat_at__gte=fresh)
-        .exclude(device=exclude_device)
-        .values("device").distinct().count()
-    )
+    """Devices holding a screen: playing, or stopped so recently that an
+    edge may still serve their token (see streaming.subscribers.access)."""
+    return screens_held(user=user, exclude_device=exclude_device, now=now).in_use
 
 
 def playback_start(*, user, profile: Profile, video: Video, device: str, country: str,
@@ -66,7 +63,17 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
         # One start at a time per account, so two devices cannot both take the last screen.
         Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
         PlaybackSession.objects.filter(user=user, device=device, ended_at__isnull=True).update(ended_at=now)
-        in_use = screens_in_use(user=user, exclude_device=device, now=now)
+        screens = screens_held(user=user, exclude_device=device, now=now)
+        in_use = screens.in_use
+        if in_use >= plan.screens and in_use - screens.releasing < plan.screens:
+            raise ApplicationError(
+                f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time. "
+                "Playback stopped on another device a moment ago and its screen is being released: "
+                "try again in a few seconds.",
+                code="too_many_screens",
+                extra={"screens": plan.screens, "in_use": in_use,
+                       "retry_after": int(settings.EDGE_HEARTBEAT_INTERVAL * 2 + settings.EDGE_REVOCATION_OVERLAP)},
+            )
         if in_use >= plan.screens:
             raise ApplicationError(
                 f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time "
@@ -99,6 +106,16 @@ def playback_heartbeat(*, session: PlaybackSession, position: float, duration: f
     now = timezone.now()
     if now >= session.expires_at:
         raise ApplicationError("This playback session has expired; start playback again.", code="session_expired")
+    # Without heartbeats for PLAYBACK_SESSION_TTL a session loses its screen
+    # and the edges are told to refuse its token: that is final. (Refused a
+    # little early, so that no edge can have been told while this commits.)
+    ttl = timedelta(seconds=settings.PLAYBACK_SESSION_TTL)
+    if now - session.last_heartbeat_at > ttl - timedelta(seconds=settings.EDGE_REVOCATION_OVERLAP):
+        PlaybackSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=min(now, session.last_heartbeat_at + ttl))
+        raise ApplicationError(
+            f"This playback session lost its screen after {settings.PLAYBACK_SESSION_TTL} s without news from "
+            "the player; start playback again.", code="session_ended")
     position = max(0.0, float(position or 0))
     duration = float(duration or session.video.duration or 0)
     PlaybackSession.objects.filter(pk=session.pk).update(last_heartbeat_at=now, position=position)
