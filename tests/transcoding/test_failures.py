@@ -191,8 +191,9 @@ def lose_first_merge(monkeypatch, *, error: Exception | None = None):
 
 
 def merging_without_merge(title_name: str):
-    return TranscodeJob.objects.filter(video__title__name__endswith=title_name, status="merging",
-                                       merge_started_at__isnull=True).first()
+    """The job whose H.264 ladder was asked to merge, and whose merge never began."""
+    return TranscodeJob.objects.filter(video__title__name__endswith=title_name, ladders__codec="h264",
+                                       ladders__status="merging", ladders__merge_started_at__isnull=True).first()
 
 
 def test_a_merge_sent_while_the_broker_is_down_is_asked_for_again(run_transcode, clips, monkeypatch):
@@ -219,7 +220,7 @@ def test_a_lost_merge_message_is_asked_for_again_by_the_reconciler(worker, fast_
     assert jobs_reconcile(stale_after=timedelta(minutes=5)) == [], "not stale yet: nothing is asked"
     assert jobs_reconcile(stale_after=timedelta(seconds=0)) == [job.pk]
     job = wait_for(lambda: TranscodeJob.objects.filter(pk=job.pk, status="done").first(), what="the merge")
-    assert job.progress == 100 and job.merge_started_at is not None
+    assert job.progress == 100 and job.ladders.get(codec="h264").merge_started_at is not None
 
 
 def test_a_job_stuck_merging_can_be_retried_by_staff(worker, fast_profile, clips, monkeypatch, admin_client):
@@ -239,7 +240,7 @@ def test_only_failed_jobs_can_be_retried(run_transcode, clips):
     from streaming.core.errors import ApplicationError
 
     job = run_transcode(clips.silent)
-    with pytest.raises(ApplicationError, match="Only failed, cancelled or stuck jobs"):
+    with pytest.raises(ApplicationError, match="Only failed, cancelled or stuck jobs, or jobs with a failed codec"):
         job_retry(job=job)
 
 

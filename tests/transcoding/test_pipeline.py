@@ -71,8 +71,8 @@ def assert_package_is_correct(job: TranscodeJob, source: Path, out: Path, *, exp
     assert master.is_variant
     text = (out / "master.m3u8").read_text()
     assert "#EXT-X-INDEPENDENT-SEGMENTS" in text
-    assert len(master.playlists) == len(job.plan["rungs"])
-    assert len(master.iframe_playlists) == len(job.plan["rungs"])
+    assert len(master.playlists) == len(job.plan["ladders"]["h264"]["rungs"])
+    assert len(master.iframe_playlists) == len(job.plan["ladders"]["h264"]["rungs"])
     starts_by_rung = {}
     for variant in master.playlists:
         info = variant.stream_info
@@ -118,7 +118,7 @@ def assert_package_is_correct(job: TranscodeJob, source: Path, out: Path, *, exp
     vtt = (out / "thumbs" / "thumbnails.vtt").read_text()
     assert vtt.startswith("WEBVTT") and "sprite.jpg#xywh=" in vtt
     renditions = Rendition.objects.filter(job=job)
-    assert renditions.filter(kind="video").count() == len(job.plan["rungs"])
+    assert renditions.filter(kind="video").count() == len(job.plan["ladders"]["h264"]["rungs"])
     assert renditions.filter(kind="audio").exists() == expect_audio
     return master
 
@@ -196,4 +196,4 @@ def test_ffprobe_json_of_package_is_parsable(run_transcode, clips, tmp_path):
         ["ffprobe", "-v", "error", "-of", "json", "-show_programs", str(tmp_path / "pkg" / "master.m3u8")],
         capture_output=True, text=True, check=True,
     )
-    assert len(json.loads(result.stdout)["programs"]) == len(job.plan["rungs"])
+    assert len(json.loads(result.stdout)["programs"]) == len(job.plan["ladders"]["h264"]["rungs"])
