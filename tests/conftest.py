@@ -10,7 +10,8 @@ import dramatiq
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode", "tests.fixtures.accounts"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode", "tests.fixtures.accounts",
+                  "tests.fixtures.multicodec"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -111,16 +111,17 @@ def test_a_bad_upload_does_not_stop_a_good_one(run_transcode, clips, tmp_path):
     assert bad_job.status == TranscodeJob.Status.FAILED
 
 
-def flaky_ffmpeg(folder: Path, *, fail_when: str) -> tuple[Path, Path]:
-    """An ffmpeg that fails while a flag file exists, for commands containing
-    ``fail_when``; otherwise it is the real ffmpeg."""
+def flaky_ffmpeg(folder: Path, *, fail_when: str,
+                 message: str = "Conversion failed: simulated disk error") -> tuple[Path, Path]:
+    """An ffmpeg that fails with ``message`` while a flag file exists, for
+    commands containing ``fail_when``; otherwise it is the real ffmpeg."""
     flag = folder / "broken"
     flag.touch()
     script = folder / "ffmpeg"
     script.write_text(
         "#!/bin/sh\n"
         f'if [ -e "{flag}" ] && echo "$*" | grep -q -- "{fail_when}"; then\n'
-        '  echo "Conversion failed: simulated disk error" >&2; exit 1\nfi\n'
+        f'  echo "{message}" >&2; exit 1\nfi\n'
         'exec ffmpeg "$@"\n'
     )
     script.chmod(0o755)

@@ -7,6 +7,7 @@ from .commands import (  # noqa: F401
     audio_args,
     chunk_args,
     clip_args,
+    decode_args,
     hls_args,
     ladder_hls_args,
     ladder_mp4_args,

@@ -75,11 +75,15 @@ def audio_args(*, source: MediaInput, output: Path, bitrate: int) -> list[str]:
 
 
 def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: float,
-             stream: str, container: str = "mpegts", fps: Fraction | None = None) -> list[str]:
+             stream: str, container: str = "mpegts", fps: Fraction | None = None,
+             sample_entry: str | None = None) -> list[str]:
     """Package one rung (stream "v:0") or the audio (stream "a:0") into fMP4
     HLS with a stream copy; ``offset`` moves its timestamps (seconds). An
     OBU stream (``container="obu"``) has no timestamps: frames are timed at
-    ``fps`` from 0, then moved by ``offset``."""
+    ``fps`` from 0, then moved by ``offset``. ``sample_entry`` sets the fMP4
+    sample entry where a codec has two (HEVC: ``hvc1``, which Apple's
+    players require, not the muxer's default ``hev1``; the tag given to the
+    encoder does not survive MPEG-TS)."""
     options: dict[str, str] = {"itsoffset": f"{offset:.6f}"}
     if container == "obu":
         if fps is None:
@@ -92,9 +96,20 @@ def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: f
         hls_time=segment_seconds, hls_playlist_type="vod", hls_segment_type="fmp4",
         hls_fmp4_init_filename="init.mp4",
         hls_segment_filename=str(out_dir / "seg_%05d.m4s"),
-        hls_flags="independent_segments",
+        hls_flags="independent_segments", **({"tag:v": sample_entry} if sample_entry else {}),
     )
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def decode_args(*, input_path: Path, demuxers: str = PACKAGE_DEMUXERS) -> list[str]:
+    """Decode every frame of one of our own files (or, with the hls demuxer
+    allowed, one of our own media playlists and every segment it lists) and
+    throw the pictures away: ffmpeg exits non-zero at the first decoding
+    error (``-xerror``) and prints nothing but errors. A check that a
+    package decodes, for tests and tools."""
+    inp = ffmpeg_builder.input(str(input_path), **local_input_options(input_path, demuxers))
+    out = ffmpeg_builder.output(inp, "-", f="null", xerror=None).global_args("-hide_banner", "-v", "error")
+    return out.compile(cmd=ffmpeg_bin())
 
 
 def poster_args(*, input_path: Path, output: Path, at: float, height: int) -> list[str]:

@@ -21,7 +21,6 @@ from pathlib import Path
 from streaming.core import storage
 
 from .. import ffmpeg, packaging
-from ..ladder import AUDIO_CODECS
 from ..models import Chunk, Codec, Rendition, TranscodeJob
 from .chunks import chunk_key, intermediate_ext
 
@@ -69,9 +68,9 @@ def codec_package(*, job: TranscodeJob, codec: str, tmp: Path) -> Packaged:
                 storage.append(chunk_key(job, chunk, name), dst)
         folder = out / name
         offset = -1.0 if container == "mpegts" else float(media_start or 0.0)
-        _package(joined[name], folder, plan, container, fps, offset)
+        _package(joined[name], folder, plan, codec, fps, offset)
         if media_start is not None:
-            _align(joined[name], folder, plan, container, fps, offset, media_start)
+            _align(joined[name], folder, plan, codec, fps, offset, media_start)
         rungs.append(_measure(folder, rung))
     if codec == Codec.H264:
         media_start = ffmpeg.first_pts(out / spec["rungs"][0]["name"] / "index.m3u8")
@@ -79,25 +78,31 @@ def codec_package(*, job: TranscodeJob, codec: str, tmp: Path) -> Packaged:
     if codec == Codec.H264:
         renditions += _audio(job=job, out=out, tmp=tmp, media_start=float(media_start or 0.0), rungs=renditions)
         _artwork(rungs=spec["rungs"], joined=joined, out=out, duration=plan["frames"] / fps)
+    else:
+        audio = Rendition.objects.filter(job=job, kind=Rendition.Kind.AUDIO).first()
+        if audio is not None:  # packaged by the H.264 merge; every codec's variants play it
+            _with_audio(renditions, peak=audio.bandwidth, average=audio.average_bandwidth, codecs=audio.codecs)
     storage.put_tree(job.video.ladder_prefix, out)
     return Packaged(renditions=renditions, media_start=media_start if codec == Codec.H264 else None)
 
 
-def _package(joined: Path, folder: Path, plan: dict, container: str, fps: Fraction, offset: float) -> None:
+def _package(joined: Path, folder: Path, plan: dict, codec: str, fps: Fraction, offset: float) -> None:
     for old in folder.glob("*"):
         old.unlink()
     folder.mkdir(parents=True, exist_ok=True)
+    facts = ffmpeg.CODECS[codec]
     ffmpeg.run(ffmpeg.hls_args(input_path=joined, out_dir=folder, segment_seconds=plan["segment_seconds"],
-                               offset=offset, stream="v:0", container=container, fps=fps))
+                               offset=offset, stream="v:0", container=facts.intermediate, fps=fps,
+                               sample_entry=facts.sample_entry if codec == Codec.HEVC else None))
 
 
-def _align(joined: Path, folder: Path, plan: dict, container: str, fps: Fraction, offset: float,
+def _align(joined: Path, folder: Path, plan: dict, codec: str, fps: Fraction, offset: float,
            target: float) -> None:
     """Package again, moved, if the first frame is not at ``target``."""
     first = ffmpeg.first_pts(folder / "index.m3u8")
     if abs(first - target) <= ALIGN_TOLERANCE:
         return
-    _package(joined, folder, plan, container, fps, offset + (target - first))
+    _package(joined, folder, plan, codec, fps, offset + (target - first))
     first = ffmpeg.first_pts(folder / "index.m3u8")
     if abs(first - target) > 0.5 / float(fps):
         raise ffmpeg.MediaError(f"{folder.name}: the first frame is at {first:.4f} s, not at {target:.4f} s like "
@@ -137,16 +142,21 @@ def _audio(*, job: TranscodeJob, out: Path, tmp: Path, media_start: float,
     ffmpeg.run(ffmpeg.hls_args(input_path=audio_src, out_dir=out / "audio",
                                segment_seconds=job.plan["segment_seconds"], offset=media_start, stream="a:0"))
     measured = _measure(out / "audio", {"name": "audio"})
-    for r in rungs:
-        r.bandwidth += measured.figures.peak_bps
-        r.average_bandwidth += measured.figures.average_bps
-        r.codecs = f"{r.codecs},{AUDIO_CODECS}"
+    _with_audio(rungs, peak=measured.figures.peak_bps, average=measured.figures.average_bps, codecs=measured.codecs)
     return [Rendition(
         job=job, kind=Rendition.Kind.AUDIO, codec="", name="audio", codecs=measured.codecs,
         target_bitrate=job.plan["audio_bitrate"], bandwidth=measured.figures.peak_bps,
         average_bandwidth=measured.figures.average_bps, playlist_key=f"{job.video.ladder_prefix}/audio/index.m3u8",
         segment_count=len(measured.figures.segments), timescale=measured.timescale, timeline=measured.timeline,
     )]
+
+
+def _with_audio(rungs: list[Rendition], *, peak: int, average: int, codecs: str) -> None:
+    """A variant's BANDWIDTH counts its largest audio rendition, its CODECS name both."""
+    for r in rungs:
+        r.bandwidth += peak
+        r.average_bandwidth += average
+        r.codecs = f"{r.codecs},{codecs}"
 
 
 def _artwork(*, rungs: list[dict], joined: dict[str, Path], out: Path, duration: Fraction) -> None:
