@@ -409,6 +409,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VideoStatusEnum": "catalog.models.Video.Status",
         "JobStatusEnum": "transcoding.models.TranscodeJob.Status",
+        "LadderStatusEnum": "transcoding.models.CodecLadder.Status",
+        "VideoCodecEnum": "transcoding.models.Codec",
         "UploadStatusEnum": "catalog.models.SourceUpload.Status",
         "SubscriptionStatusEnum": ["active", "pending", "cancelled"],
     },

@@ -19,7 +19,7 @@ def test_demo_sets_up_accounts_catalog_and_a_playable_sample(worker, settings, d
     assert django_user_model.objects.get(username="admin").check_password("streaming-demo")
     video = Title.objects.get(name=SAMPLE_TITLE).videos.get()
     assert video.status == Video.Status.READY
-    assert "Sample ready: v360, v234" in text
+    assert "Sample ready: v360, v234, av1/v360, av1/v234" in text, "H.264 and AV1 (the demo profile)"
     # A second start finds it ready and does not transcode again.
     out = StringIO()
     call_command("demo", "--no-serve", "--sample-seconds", "4", "--sample-height", "360", stdout=out)

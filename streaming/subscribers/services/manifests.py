@@ -1,10 +1,18 @@
 """What a playback session is given: its signed token, its pathways, the
-per-session multivariant playlist, and the payload the web player and the
-mobile API both receive (one builder for both)."""
+per-session HLS multivariant playlist and DASH MPD, and the payload the web
+player and the mobile API both receive (one builder for both).
+
+Both manifests are rendered from the same Rendition rows with the same
+rules: only the rungs the plan allows (the edge refuses the others with the
+session's token), only the session's codecs (fixed when it began, so a
+ladder merged later joins new sessions without changing one in progress),
+the token in every path, and the session's pathways in order: HLS content
+steering, DASH BaseURLs (the chosen edge, the next zones, the origin)."""
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,7 +22,17 @@ from edge.selectors import Pathway, origin_pathway, pathways_for_ids
 from edge.signing import token_issue, video_path_prefix
 from edge.steering import pathway_url, steering_uri_build
 from streaming.core.errors import ApplicationError
-from transcoding.packaging import Location, Variant, ladder_parts, master_playlist_render
+from transcoding.ladder import CODEC_PREFERENCE
+from transcoding.packaging import (
+    BaseUrl,
+    Location,
+    NoDashTimeline,
+    Variant,
+    dash_presentation,
+    ladder_parts,
+    master_playlist_render,
+    render_mpd,
+)
 from transcoding.selectors import renditions_playable
 
 from ..models import PlaybackSession
@@ -46,16 +64,40 @@ def master_url(*, session: PlaybackSession, token: str | None = None) -> str:
     return reverse("playback-master", args=[token or session_token(session=session)])
 
 
+def mpd_url(*, session: PlaybackSession, token: str | None = None) -> str:
+    return reverse("playback-mpd", args=[token or session_token(session=session)])
+
+
+def session_codecs(*, session: PlaybackSession, narrow: Sequence[str] | None = None) -> list[str]:
+    """The session's codecs in player preference, narrowed to ``narrow`` when
+    given (the web player asks for the one codec it will play: a player must
+    not mix codecs within a session). A session from before codecs: H.264."""
+    own = session.codecs or ["h264"]
+    chosen = [c for c in CODEC_PREFERENCE if c in own and (narrow is None or c in narrow)]
+    if not chosen:
+        raise ApplicationError("This session has none of the codecs asked for.", code="no_codec")
+    return chosen
+
+
+def codecs_parse(raw: str | None) -> list[str] | None:
+    """``"av1,h264"`` (a manifest URL's ``codecs`` query) -> ["av1", "h264"]; None when absent."""
+    if raw is None:
+        return None
+    return [c for c in (part.strip().lower() for part in raw.split(",")) if c]
+
+
 @dataclass(frozen=True)
 class MasterPlaylist:
     text: str
     variants: list[Variant]
 
 
-def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
+def master_playlist(*, session: PlaybackSession, token: str, codecs: Sequence[str] | None = None) -> MasterPlaylist:
     """The session's multivariant playlist: only the rungs its plan allows,
-    one copy per pathway (steering order), every URI signed with ``token``."""
-    variants, media = ladder_parts(renditions_playable(video=session.video), max_height=session.max_height)
+    only its codecs (narrowed to ``codecs``), one copy per pathway (steering
+    order), every URI signed with ``token``."""
+    variants, media = ladder_parts(renditions_playable(video=session.video), max_height=session.max_height,
+                                   codecs=session_codecs(session=session, narrow=codecs))
     if not variants:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     pathways = session_pathways(session=session)
@@ -75,6 +117,27 @@ def _ladder_url(rest: str, *, pathway: Pathway, token: str, session: PlaybackSes
     return pathway_url(pathway=pathway, token=token, video_public_id=session.video.public_id, rest=rest)
 
 
+def session_mpd(*, session: PlaybackSession, token: str, codecs: Sequence[str] | None = None) -> str:
+    """The session's DASH MPD: the same rungs, codecs and pathways as its
+    HLS master, one AdaptationSet per codec, the pathways as ordered
+    BaseURLs (each with the token in its path, so every relative segment URL
+    inherits it). No ContentSteering element: with a steering server that
+    does not answer, Shaka pins itself to ``defaultServiceLocation`` and
+    never fails over (tests/transcoding/test_dash_playback.py); ordered
+    BaseURLs fail over in every DASH player."""
+    bases = [BaseUrl(url=_ladder_url("", pathway=p, token=token, session=session), service_location=p.id)
+             for p in session_pathways(session=session)]
+    try:
+        presentation = dash_presentation(renditions_playable(video=session.video), max_height=session.max_height,
+                                         codecs=session_codecs(session=session, narrow=codecs), base_urls=bases)
+    except NoDashTimeline:
+        raise ApplicationError("This video was packaged before DASH; transcode it again to play it as DASH.",
+                               code="no_dash") from None
+    except ValueError:
+        raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition") from None
+    return render_mpd(presentation)
+
+
 @dataclass(frozen=True)
 class PlaybackPayload:
     """What a started session hands its player, web or app."""
@@ -83,9 +146,16 @@ class PlaybackPayload:
     token: str
     pathways: list[Pathway]
     master_path: str  # on this site; the API makes it absolute
+    mpd_path: str
     steering_url: str
     poster_url: str
     thumbnails_url: str
+    codecs: dict[str, str]  # the session's codecs -> their CODECS string (tallest rung), preferred first
+
+    @property
+    def manifest_path(self) -> str:
+        """The manifest of the kind the session asked for."""
+        return self.mpd_path if self.session.manifest == "dash" else self.master_path
 
     @property
     def edge(self) -> Pathway:
@@ -99,8 +169,14 @@ def playback_payload(*, session: PlaybackSession) -> PlaybackPayload:
     def asset(rest: str) -> str:
         return session_asset_url(session=session, token=token, rest=rest, pathway=pathways[0])
 
+    strings: dict[str, str] = {}
+    for r in renditions_playable(video=session.video):
+        if r.kind == "video" and min(r.width or 0, r.height or 0) <= session.max_height:
+            strings.setdefault(r.codec, r.codecs.split(",")[0])
     return PlaybackPayload(
         session=session, token=token, pathways=pathways, master_path=master_url(session=session, token=token),
+        mpd_path=mpd_url(session=session, token=token),
         steering_url=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
         poster_url=asset("poster.jpg"), thumbnails_url=asset("thumbs/thumbnails.vtt"),
+        codecs={c: strings[c] for c in session_codecs(session=session) if c in strings},
     )

@@ -1,5 +1,5 @@
-"""The player page, and the playback endpoints the player calls: the
-session's master playlist, heartbeats and stop."""
+"""The player page, and the playback endpoints players call: the session's
+HLS master playlist and DASH MPD, heartbeats and stop."""
 from __future__ import annotations
 
 import json
@@ -18,10 +18,14 @@ from edge.locate import client_ip
 from edge.signing import TokenError, token_check
 from streaming.core.api.errors import error_body
 from streaming.core.errors import ApplicationError
+from transcoding.ladder import CODEC_LABELS
 
 from .. import services
 from ..models import PlaybackSession
 from ..viewer import ViewerRequest, device_id, profile_required
+
+# A web session may have every codec; the page's script picks one (see watch).
+WEB_CODECS = ("av1", "hevc", "h264")
 
 
 @profile_required
@@ -29,10 +33,14 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     viewer = request.viewer
     video = get_object_or_404(Video.objects.select_related("title"), public_id=public_id)
     try:
+        # The page's script knows what this browser decodes, the server does
+        # not: the session may have every codec merged so far, and the player
+        # asks its manifest for the one codec it plays (AV1 where
+        # MediaSource says so, else H.264; H.264 + HEVC for native HLS).
         session = services.playback_start(
             user=request.user, profile=viewer.profile, video=video, device=device_id(request),
             country=viewer.country, client_ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
+            user_agent=request.headers.get("User-Agent", ""), codecs=WEB_CODECS,
         )
     except ApplicationError as exc:
         status = 409 if exc.code == "too_many_screens" else 403
@@ -42,6 +50,9 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     config = {
         "session": str(session.pk),
         "master": payload.master_path,
+        # {codec: CODECS string of its tallest rung the plan allows}, preferred first.
+        "codecs": payload.codecs,
+        "codecLabels": {c: CODEC_LABELS[c] for c in payload.codecs},
         "heartbeat": reverse("playback-heartbeat", args=[session.pk]),
         "stop": reverse("playback-stop", args=[session.pk]),
         "resume": session.position,
@@ -61,11 +72,7 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     })
 
 
-@require_GET
-@gzip_page
-def master(request: HttpRequest, token: str) -> HttpResponse:
-    """The session's master playlist. The token in the path is the session's
-    credential, so a mobile app needs no cookie to fetch it."""
+def _session_for(token: str) -> PlaybackSession | HttpResponse:
     try:
         claims = token_check(token=token)
     except TokenError as exc:
@@ -73,11 +80,41 @@ def master(request: HttpRequest, token: str) -> HttpResponse:
     session = PlaybackSession.objects.select_related("video", "profile").filter(pk=claims.session_id).first()
     if session is None or session.ended_at is not None:
         return HttpResponse("This playback session has ended.\n", status=410, content_type="text/plain")
+    return session
+
+
+@require_GET
+@gzip_page
+def master(request: HttpRequest, token: str) -> HttpResponse:
+    """The session's HLS master playlist. The token in the path is the
+    session's credential, so a mobile app needs no cookie to fetch it.
+    ``?codecs=av1`` narrows it to some of the session's codecs."""
+    session = _session_for(token)
+    if isinstance(session, HttpResponse):
+        return session
     try:
-        playlist = services.master_playlist(session=session, token=token)
+        playlist = services.master_playlist(session=session, token=token,
+                                            codecs=services.codecs_parse(request.GET.get("codecs")))
     except ApplicationError as exc:
         return HttpResponse(exc.message + "\n", status=409, content_type="text/plain")
     response = HttpResponse(playlist.text, content_type="application/vnd.apple.mpegurl")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@gzip_page
+def mpd(request: HttpRequest, token: str) -> HttpResponse:
+    """The session's DASH MPD, by the same rules as its master playlist."""
+    session = _session_for(token)
+    if isinstance(session, HttpResponse):
+        return session
+    try:
+        text = services.session_mpd(session=session, token=token,
+                                    codecs=services.codecs_parse(request.GET.get("codecs")))
+    except ApplicationError as exc:
+        return HttpResponse(exc.message + "\n", status=409, content_type="text/plain")
+    response = HttpResponse(text, content_type="application/dash+xml")
     response["Cache-Control"] = "private, no-store"
     return response
 

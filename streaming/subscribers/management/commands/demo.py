@@ -1,9 +1,13 @@
 """`manage.py demo`: everything a newcomer needs, then the server.
 
 Creates the demo accounts, loads the demo catalog, generates a sample film
-on first start and takes it through the real pipeline (progress bar), starts
-three edge caches (Mumbai, Frankfurt, Virginia), and serves on
-http://127.0.0.1:8000 with the in-process worker. DEBUG only."""
+on first start and takes it through the real pipeline (progress bar) with
+the demo profile (H.264 + AV1 at a faster AV1 preset), starts three edge
+caches (Mumbai, Frankfurt, Virginia), and serves on http://127.0.0.1:8000
+with the in-process worker. The server starts as soon as the sample's
+H.264 ladder is merged (the title plays); its AV1 ladder goes on encoding
+in the same process and joins the sessions started after it is merged.
+DEBUG only."""
 from __future__ import annotations
 
 import os
@@ -21,9 +25,10 @@ from catalog.selectors import video_is_playable
 from catalog.services import genre_get_or_create, title_create, video_create
 from edge.demo import demo_edges_start, demo_edges_stop
 from transcoding import ffmpeg
-from transcoding.management.commands.transcode import job_watch
-from transcoding.models import TranscodeJob
-from transcoding.services import job_retry, job_start
+from transcoding.management.commands.transcode import job_watch, ladders_label
+from transcoding.models import CodecLadder, TranscodeJob
+from transcoding.selectors import CODEC_ORDER
+from transcoding.services import job_retry, job_retryable, job_start, profile_demo
 
 from ...models import Plan, Profile
 from ...plans import plans_ensure
@@ -34,8 +39,8 @@ DEMO_VIEWER = "viewer"
 DEMO_BASIC = "basic"
 SAMPLE_TITLE = "The Test Card"
 SAMPLE_SYNOPSIS = (
-    "A minute of moving test card and a two-voice tone, transcoded on this machine into a "
-    "six-rung adaptive ladder (234p to 1080p). The first thing every broadcast engineer watches."
+    "A minute of moving test card and a two-voice tone, transcoded on this machine into "
+    "six-rung adaptive ladders (234p to 1080p) in H.264 and AV1. The first thing every broadcast engineer watches."
 )
 
 
@@ -61,7 +66,9 @@ class Command(BaseCommand):
         created = demo_catalog_load()
         self.stdout.write(f"Demo catalog: {created} titles added.")
         if not no_sample:
-            self._sample(seconds=sample_seconds, height=sample_height)
+            # Without a server the process ends here, and the embedded worker with
+            # it: then wait for every codec, not only for the title to play.
+            self._sample(seconds=sample_seconds, height=sample_height, wait_all=no_serve)
         edges = []
         if not no_serve and not no_edges:
             self.stdout.write("Starting edge caches: Mumbai, Frankfurt, Virginia...")
@@ -109,16 +116,19 @@ class Command(BaseCommand):
         admin.save()
         return admin
 
-    def _sample(self, *, seconds: int, height: int) -> None:
-        """Generate the sample once, transcode it once; resume a failed job."""
+    def _sample(self, *, seconds: int, height: int, wait_all: bool) -> None:
+        """Generate the sample once, transcode it once; resume what a previous
+        run left unfinished (a failed job, or an AV1 ladder whose messages
+        went with the process that was encoding it)."""
         title = Title.objects.filter(name=SAMPLE_TITLE).first()
         if title is None:
             genres = [genre_get_or_create(name=n) for n in ("Documentaries", "Science & Nature")]
             title = title_create(name=SAMPLE_TITLE, year=2026, synopsis=SAMPLE_SYNOPSIS,
                                  maturity_rating=Title.Rating.ALL, genres=genres)
         video = title.videos.order_by("-created_at").first()
-        if video and video_is_playable(video=video):
-            self.stdout.write(f"Sample title ready: {SAMPLE_TITLE}")
+        job = video.jobs.order_by("-created_at").first() if video else None
+        if video and job and video_is_playable(video=video) and job.status == TranscodeJob.Status.DONE:
+            self.stdout.write(f"Sample title ready: {SAMPLE_TITLE} ({ladders_label(job)})")
             return
         if video is None:
             path = Path(settings.VAR_DIR) / "sample" / f"test-card-{height}p-{seconds}s.mp4"
@@ -131,14 +141,21 @@ class Command(BaseCommand):
                 partial.rename(path)
             with path.open("rb") as fh:
                 video = video_create(title=title, source=File(fh, name=path.name))
-        job = video.jobs.order_by("-created_at").first()
-        if job is None:
-            job = job_start(video=video)
-        elif job.status in (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED):
-            job = job_retry(job=job)
-        self.stdout.write(f"Transcoding the sample into the ABR ladder (job {job.pk}); this runs once.")
-        job = job_watch(job.pk, stdout=self.stdout, timeout=3600)
-        if job.status != TranscodeJob.Status.DONE:
+            job = video.jobs.order_by("-created_at").first()
+        if job is None or job.status == TranscodeJob.Status.DONE:  # nothing yet, or an upload's job from before
+            job = job_start(video=video, profile=profile_demo())
+        elif job_retryable(job):
+            job = job_retry(job=job)  # sends again whatever the last run left unsent
+        self.stdout.write(f"Transcoding the sample into H.264 and AV1 ladders (job {job.pk}); this runs once.")
+        job = job_watch(job.pk, stdout=self.stdout, timeout=3600, until_playable=not wait_all)
+        if job.status in (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED):
             raise CommandError(f"The sample transcode failed: {job.error}")
-        ladder = ", ".join(r.name for r in job.renditions.filter(kind="video"))
-        self.stdout.write(self.style.SUCCESS(f"Sample ready: {ladder}"))
+        for ladder in job.ladders.filter(status=CodecLadder.Status.FAILED):
+            self.stdout.write(self.style.WARNING(f"{ladder.get_codec_display()} failed: {ladder.error}"))
+        names = sorted(job.renditions.filter(kind="video"), key=lambda r: (CODEC_ORDER.index(r.codec), -r.height))
+        self.stdout.write(self.style.SUCCESS(f"Sample ready: {', '.join(r.name for r in names)}"))
+        later = job.ladders.exclude(status__in=CodecLadder.TERMINAL)
+        if later.exists():
+            codecs = " and ".join(ladder.get_codec_display() for ladder in later)
+            self.stdout.write(f"The sample plays now in H.264; its {codecs} ladder goes on encoding in this "
+                              "process and joins the sessions started once it is merged (progress: admin, Jobs).")
