@@ -97,6 +97,10 @@ class PlaybackSession(models.Model):
                                 help_text="The manifest kind the client asked for.")
     edge_name = models.CharField(max_length=80, blank=True, help_text="First choice at start.")
     zone_code = models.CharField(max_length=32, blank=True)
+    viewer_zone = models.CharField(
+        max_length=40, blank=True,
+        help_text="The zone the viewer belongs to, whatever its health (its token names it to the edges).",
+    )
     position = models.FloatField(default=0.0)
     started_at = models.DateTimeField(auto_now_add=True)
     last_heartbeat_at = models.DateTimeField()

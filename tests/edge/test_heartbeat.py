@@ -76,3 +76,21 @@ def test_a_node_silent_past_the_ttl_takes_no_new_traffic(settings):
 
 def test_heartbeat_needs_post_and_no_login(client):
     assert client.get(URL).status_code == 405
+
+
+def test_the_answer_lists_the_zones_healthy_peers_and_the_fill_plan(client, settings):
+    node = node_make("mumbai", 1)
+    peer = node_beat(node_make("mumbai", 2))
+    node_beat(node_make("mumbai", 3), age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)  # stale: not a peer
+    node_beat(node_make("frankfurt", 1))  # another zone: not a peer
+    response = post(client, *heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport()))
+    answer = response.json()
+    assert answer["zone"] == "mumbai"
+    assert answer["peers"] == [{"name": "mumbai-1", "url": node.base_url}, {"name": "mumbai-2", "url": peer.base_url}]
+    assert answer["fill"] == {"plan": None, "url": "/edge/api/fill-plan"}
+    # The API's copy of the endpoint answers the same.
+    body, headers = heartbeat_request_build(node_id=peer.pk, secret=peer.secret, report=HeartbeatReport())
+    api = client.post("/api/v1/edge/heartbeat/", data=body, content_type="application/json",
+                      headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    assert api.status_code == 200, api.content
+    assert [p["name"] for p in api.json()["peers"]] == ["mumbai-1", "mumbai-2"]

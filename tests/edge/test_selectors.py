@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 
 from edge.locate import client_country, client_ip, country_latlon
-from edge.selectors import ORIGIN_PATHWAY_ID, pathway_priority, pathways_for
+from edge.selectors import ORIGIN_PATHWAY_ID, pathway_priority, pathways_for, playback_route
 from edge.services import client_network_create
 from tests.edge.conftest import node_beat, node_make, zone_make
 
@@ -109,3 +109,21 @@ def test_steering_priority_reorders_by_current_health(three_zones, settings):
     node_beat(three_zones["mumbai"], age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)
     assert pathway_priority(pathway_ids=session, country="IN", client_ip=None) == [
         "frankfurt-1", "origin", "mumbai-1"]
+
+
+def test_with_every_zone_healthy_a_viewer_is_served_from_its_own_zone(three_zones):
+    client_network_create(cidr="203.0.113.0/24", zone=zone_make("frankfurt"))
+    for country, client, zone in [("IN", None, "mumbai"), ("DE", None, "frankfurt"), ("US", None, "virginia"),
+                                  ("FR", None, "frankfurt"), ("IN", "203.0.113.5", "frankfurt")]:
+        route = playback_route(country=country, client_ip=client)
+        assert route.viewer_zone == zone == route.pathways[0].zone_code, (country, client)
+
+
+def test_a_viewer_sent_elsewhere_keeps_its_zone_so_its_bytes_count_as_cross_zone(three_zones, settings):
+    node_beat(three_zones["mumbai"], age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)
+    route = playback_route(country="IN", client_ip=None)
+    assert (route.viewer_zone, route.pathways[0].zone_code) == ("mumbai", "frankfurt")
+    three_zones["mumbai"].enabled = False
+    three_zones["mumbai"].save()
+    # A zone with no enabled node is no one's zone.
+    assert playback_route(country="IN", client_ip=None).viewer_zone == "frankfurt"

@@ -9,10 +9,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.models import Video
-from transcoding.models import Codec
 from edge.locate import client_ip
 from streaming.core.api.base import ApiView
 from streaming.core.api.errors import error_responses
+from transcoding.models import Codec
 
 from .. import selectors, services
 from ..models import PlaybackSession

@@ -104,13 +104,14 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
                 code="too_many_screens",
                 extra={"screens": plan.screens, "in_use": in_use},
             )
-        pathways = edge_selectors.pathways_for(country=country, client_ip=client_ip)
+        route = edge_selectors.playback_route(country=country, client_ip=client_ip)
+        pathways = route.pathways
         first = pathways[0]
         session = PlaybackSession.objects.create(
             user=user, profile=profile, video=video, device=device[:64], max_height=plan.max_height,
             country=country, client_ip=client_ip or None, user_agent=user_agent[:300],
             pathways=[p.id for p in pathways], edge_name=first.id, zone_code=first.zone_code,
-            codecs=session_codecs, manifest=manifest,
+            codecs=session_codecs, manifest=manifest, viewer_zone=route.viewer_zone,
             position=resume_position(profile=profile, video=video),
             last_heartbeat_at=now, expires_at=now + timedelta(seconds=settings.PLAYBACK_SESSION_LIFETIME),
         )

@@ -152,7 +152,8 @@ class Command(BaseCommand):
             raise CommandError(f"The sample transcode failed: {job.error}")
         for ladder in job.ladders.filter(status=CodecLadder.Status.FAILED):
             self.stdout.write(self.style.WARNING(f"{ladder.get_codec_display()} failed: {ladder.error}"))
-        names = sorted(job.renditions.filter(kind="video"), key=lambda r: (CODEC_ORDER.index(r.codec), -r.height))
+        names = sorted(job.renditions.filter(kind="video"),
+                       key=lambda r: (CODEC_ORDER.index(r.codec), -(r.height or 0)))
         self.stdout.write(self.style.SUCCESS(f"Sample ready: {', '.join(r.name for r in names)}"))
         later = job.ladders.exclude(status__in=CodecLadder.TERMINAL)
         if later.exists():

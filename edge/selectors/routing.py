@@ -8,11 +8,9 @@ in production so that every web process advances the same counter.
 """
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,11 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from edge.geo import country_coordinates, distance_km
-from edge.models import ClientNetwork, EdgeNode, Zone
+from edge.models import EdgeNode, Zone
+from edge.selectors.networks import client_network_match
 
 ORIGIN_PATHWAY_ID = "origin"
-CLIENT_NETWORKS_CACHE_KEY = "edge:client-networks:v1"
-CLIENT_NETWORKS_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -55,13 +52,6 @@ class ZoneStatus:
         return self.load >= settings.EDGE_OVERLOAD_THRESHOLD
 
 
-@dataclass(frozen=True)
-class ClientNetworkMatch:
-    cidr: str
-    zone_code: str | None
-    country: str | None
-
-
 def origin_base_url() -> str:
     """The origin pathway's base: Django serving ``/edge/origin/t/<token>/hls/...``."""
     path = reverse("edge:origin", kwargs={"token": "x", "rest": "x"})
@@ -87,46 +77,15 @@ def nodes_fresh(*, now: datetime | None = None) -> list[EdgeNode]:
     )
 
 
-def _client_networks() -> list[tuple[str, str | None, str | None]]:
-    rows = cache.get(CLIENT_NETWORKS_CACHE_KEY)
-    if rows is None:
-        rows = [
-            (n.cidr, n.zone.code if n.zone else None, n.country or (n.zone.country if n.zone else None))
-            for n in ClientNetwork.objects.select_related("zone")
-        ]
-        cache.set(CLIENT_NETWORKS_CACHE_KEY, rows, CLIENT_NETWORKS_CACHE_SECONDS)
-    return rows
-
-
-@lru_cache(maxsize=4096)
-def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(cidr)
-
-
-def client_network_match(*, client_ip: str | None) -> ClientNetworkMatch | None:
-    """The most specific ClientNetwork holding ``client_ip``, if any."""
-    if not client_ip:
-        return None
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
-        return None
-    best: tuple[int, ClientNetworkMatch] | None = None
-    for cidr, zone_code, country in _client_networks():
-        network = _network(cidr)
-        if network.version == address.version and address in network:
-            if best is None or network.prefixlen > best[0]:
-                best = (network.prefixlen, ClientNetworkMatch(cidr=cidr, zone_code=zone_code, country=country))
-    return best[1] if best else None
-
-
 def zones_ranked(
-    *, country: str, client_ip: str | None = None, now: datetime | None = None
+    *, country: str, client_ip: str | None = None, now: datetime | None = None, preferred: str | None = None,
 ) -> list[ZoneStatus]:
     """Zones with at least one fresh node, nearest first (a ClientNetwork's
-    own zone before all), overloaded ones after every other."""
-    match = client_network_match(client_ip=client_ip)
-    preferred = match.zone_code if match else None
+    own zone, or ``preferred`` when given, before all), overloaded ones
+    after every other."""
+    if preferred is None:
+        match = client_network_match(client_ip=client_ip)
+        preferred = match.zone_code if match else None
     by_zone: dict[int, list[EdgeNode]] = {}
     for node in nodes_fresh(now=now):
         by_zone.setdefault(node.zone_id, []).append(node)
@@ -176,14 +135,52 @@ def zone_node_pick(*, status: ZoneStatus) -> EdgeNode:
     return candidates[(turn - 1) % len(candidates)]
 
 
-def pathways_for(*, country: str, client_ip: str | None, now: datetime | None = None) -> list[Pathway]:
+@dataclass(frozen=True)
+class PlaybackRoute:
+    pathways: list[Pathway]
+    # The zone the viewer belongs to whatever its health ('' when no zone
+    # has an enabled node): its signed token carries it, so edges can count
+    # the bytes they serve to viewers of other zones.
+    viewer_zone: str
+
+
+def viewer_zone_for(*, country: str, preferred: str | None) -> str:
+    """The viewer's own zone: its ClientNetwork's zone, else the zone
+    nearest its country, among zones with an enabled node; health aside, so
+    that when it is down the traffic it sends elsewhere counts as cross-zone.
+    With every zone healthy this is the zone zones_ranked puts first."""
+    zones = list(Zone.objects.filter(nodes__enabled=True).distinct())
+    if preferred and any(z.code == preferred for z in zones):
+        return preferred
+    point = country_coordinates(country=country)
+
+    def key(zone: Zone) -> tuple:
+        distance = distance_km(point, (zone.latitude, zone.longitude)) if point else math.inf
+        return (distance, zone.country != country, zone.code)
+
+    return min(zones, key=key).code if zones else ""
+
+
+def playback_route(*, country: str, client_ip: str | None, now: datetime | None = None) -> PlaybackRoute:
     """The ordered pathways for a new playback: the chosen node in the
     nearest healthy, non-overloaded zone, then one node in each next-nearest
-    zone (at most EDGE_MAX_PATHWAYS edges), and the origin last, always."""
-    pathways = [
-        node_pathway(node=zone_node_pick(status=status))
-        for status in zones_ranked(country=country, client_ip=client_ip, now=now)[: settings.EDGE_MAX_PATHWAYS]
-    ]
+    zone (at most EDGE_MAX_PATHWAYS edges), and the origin last, always;
+    and the viewer's own zone."""
+    match = client_network_match(client_ip=client_ip)
+    preferred = match.zone_code or "" if match else ""
+    return PlaybackRoute(pathways=_pathways(country=country, preferred=preferred, now=now),
+                         viewer_zone=viewer_zone_for(country=country, preferred=preferred))
+
+
+def pathways_for(*, country: str, client_ip: str | None, now: datetime | None = None) -> list[Pathway]:
+    """playback_route's pathways alone (advances round robin)."""
+    match = client_network_match(client_ip=client_ip)
+    return _pathways(country=country, preferred=match.zone_code or "" if match else "", now=now)
+
+
+def _pathways(*, country: str, preferred: str, now: datetime | None) -> list[Pathway]:
+    ranked = zones_ranked(country=country, now=now, preferred=preferred)
+    pathways = [node_pathway(node=zone_node_pick(status=status)) for status in ranked[: settings.EDGE_MAX_PATHWAYS]]
     return [*pathways, origin_pathway()]
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('streaming', '0004_workerping_to_core'),
+        ('streaming', '0005_playbacksession_viewer_zone'),
     ]
 
     operations = [
