@@ -50,6 +50,8 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streaming.settings")  # ffmpeg's path is a setting
+os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from transcoding.ffmpeg import quality as commands  # noqa: E402
 from transcoding.ffmpeg.encoders import CODECS, rung_options  # noqa: E402
@@ -237,6 +239,9 @@ def equal_psnr(codec: str, anchor: Measure, guess: float, tolerance: float, max_
 
 
 def main() -> None:
+    import django
+
+    django.setup()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--seconds", type=float, default=3.0)

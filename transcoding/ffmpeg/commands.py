@@ -204,7 +204,8 @@ def clip_args(*, output: Path, size: str = "640x360", rate: str | int = 30, seco
         streams.append(ffmpeg_builder.input("sine=frequency=440:sample_rate=48000:beep_factor=4",
                                             f="lavfi", t=seconds).audio)
         options.update({"acodec": "aac", "b:a": "96k"})
-    out = ffmpeg_builder.output(*streams, str(output), **options, **(extra or {}))
+    options.update(extra or {})  # ``extra`` may override, e.g. the audio bitrate
+    out = ffmpeg_builder.output(*streams, str(output), **options)
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
 
 

@@ -10,7 +10,9 @@ title playable while AV1 and HEVC still encode (a chunk feeding all codecs
 at once would finish its H.264 rungs only when its slowest AV1 rung does);
 a codec that fails, or is missing on a worker, fails only its own
 messages; Retry redoes only its chunks. The price is one more decode and
-scale of the source per extra codec, small next to an AV1 or HEVC encode."""
+scale of the source per extra codec, small next to an AV1 or HEVC encode.
+Merges go before chunks (actor priorities), and an AV1/HEVC chunk steps
+aside while H.264's merge waits for a thread."""
 from __future__ import annotations
 
 import time
@@ -21,13 +23,15 @@ from django.utils import timezone
 
 from streaming.core import storage
 
-from .. import ffmpeg, ladder
+from .. import ffmpeg, ladder, tasks
 from ..models import Chunk, Codec, CodecLadder, TranscodeJob
 from ..sources import source_input
 from .state import job_progress_update, ladder_fail, ladder_merge_if_ready
 from .steps import JobGone, scratch, worker_name
 
 EXTENSIONS = {"mpegts": "ts", "obu": "obu"}
+# How long an AV1/HEVC chunk steps aside while H.264's merge waits for a thread.
+STEP_ASIDE_MS = 500
 
 
 def chunk_key(job: TranscodeJob, chunk: Chunk, rung: str = "") -> str:
@@ -57,6 +61,12 @@ def chunk_process(*, chunk_id: int) -> None:
         ladder_merge_if_ready(job_id=chunk.job_id, codec=codec, resend=True)
         return
     if chunk.job.status != TranscodeJob.Status.ENCODING or not _ladder_encoding(chunk.job_id, codec):
+        return
+    if codec != Codec.H264 and _h264_merge_waiting(chunk.job_id):
+        # Step aside for the merge that makes the title playable: this thread
+        # would otherwise take this (long) chunk before the merge's message
+        # reaches the worker's queue, and the title would wait for it.
+        tasks.chunk_encode_later.send_with_options(args=(chunk_id,), delay=STEP_ASIDE_MS)
         return
     attempt = chunk_claim(chunk=chunk)
     if attempt is None:
@@ -95,6 +105,12 @@ def _reason(chunk: Chunk, message: str) -> str:
         return f"{message} (while encoding {chunk})"
     facts = ffmpeg.CODECS[chunk.codec]
     return f"{Codec(chunk.codec).label} ({facts.encoder}): {message} (while encoding {chunk} on {worker_name()})"
+
+
+def _h264_merge_waiting(job_id: int) -> bool:
+    """H.264's merge was asked for and no worker has started it yet."""
+    return CodecLadder.objects.filter(job_id=job_id, codec=Codec.H264, status=CodecLadder.Status.MERGING,
+                                      merge_started_at__isnull=True).exists()
 
 
 def _ladder_encoding(job_id: int, codec: str) -> bool:

@@ -54,9 +54,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-edges", action="store_true", help="Serve without edge caches.")
         parser.add_argument("--sample-seconds", type=int, default=int(os.environ.get("DEMO_SAMPLE_SECONDS", "60")))
         parser.add_argument("--sample-height", type=int, default=int(os.environ.get("DEMO_SAMPLE_HEIGHT", "1080")))
+        parser.add_argument("--wait", choices=["playable", "all"], default=None,
+                            help="Wait for the sample until it plays (H.264 merged; the default when serving) or "
+                                 "until every codec is merged (the default with --no-serve).")
 
     def handle(self, *args, addr: str, no_serve: bool, no_sample: bool, no_edges: bool,
-               sample_seconds: int, sample_height: int, **options):
+               sample_seconds: int, sample_height: int, wait: str | None, **options):
         if not settings.DEBUG:
             raise CommandError("The demo creates known passwords: run it with DJANGO_DEBUG=1 only.")
         password = os.environ.get("DEMO_ADMIN_PASSWORD", "streaming-demo")
@@ -67,8 +70,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo catalog: {created} titles added.")
         if not no_sample:
             # Without a server the process ends here, and the embedded worker with
-            # it: then wait for every codec, not only for the title to play.
-            self._sample(seconds=sample_seconds, height=sample_height, wait_all=no_serve)
+            # it: then wait for every codec, not only for the title to play
+            # (a later start resumes what an earlier one left unfinished).
+            wait_all = (wait or ("all" if no_serve else "playable")) == "all"
+            self._sample(seconds=sample_seconds, height=sample_height, wait_all=wait_all)
         edges = []
         if not no_serve and not no_edges:
             self.stdout.write("Starting edge caches: Mumbai, Frankfurt, Virginia...")
