@@ -5,6 +5,9 @@
   "use strict";
 
   var config = JSON.parse(document.getElementById("player-config").textContent);
+  // One codec for the whole session (codecs.js): AV1 where the browser decodes it, else H.264.
+  var playing = window.PlayerCodecs.choose(config, document.getElementById("video"));
+  config.master = playing.master;
   var root = document.getElementById("player");
   var video = document.getElementById("video");
   var $ = function (sel) { return root.querySelector(sel); };
@@ -15,7 +18,7 @@
   // Opening this page is the play request (the Play button links here), so
   // startup time counts from navigation start: page, player, manifest, first frame.
   var state = { hls: null, playRequestedAt: 0, stalledAt: null, started: false,
-                lastTick: null, ended: false, levelLabels: [], hlsSource: null };
+                lastTick: null, ended: false, levelLabels: [], hlsSource: null, codecs: playing.codecs };
   window.player = { video: video, qoe: qoe, state: state, config: config };
 
   // --- messages ---------------------------------------------------------------------
@@ -159,6 +162,11 @@
     var menu = $(".quality-menu");
     menu.innerHTML = "";
     state.levelLabels = levels.map(function (l) { return l.height + "p"; });
+    var heading = document.createElement("div");
+    heading.className = "quality-codec";
+    heading.textContent = playing.label;  // the codec this session plays
+    heading.title = "Video codec";
+    menu.appendChild(heading);
     function item(label, index) {
       var b = document.createElement("button");
       b.type = "button";
