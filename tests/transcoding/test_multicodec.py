@@ -20,7 +20,7 @@ from tests.fixtures.accounts import make_subscriber
 from tests.fixtures.broker import wait_for
 from tests.fixtures.multicodec import multicodec_profile
 from tests.fixtures.transcode import transcode
-from tests.transcoding.codec_media import hevc_sps_ptl
+from tests.transcoding.codec_media import hevc_nal_type, hevc_sps_ptl, length_prefixed_nals, video_samples
 from tests.transcoding.test_failures import flaky_ffmpeg
 from tests.transcoding.test_pipeline import assert_package_is_correct, download_package
 from transcoding import ffmpeg
@@ -72,6 +72,11 @@ def test_hevc_is_hvc1_its_codecs_string_matches_and_every_segment_decodes(multic
                     if p.uri == "hevc/v360/index.m3u8").split(",")[0]
     assert declared == codecs_from_init(init)
     assert declared.startswith(f"hvc1.{ptl['profile_idc']}.") and f".L{ptl['level_idc']}" in declared
+    # hvc1: the parameter sets are in the sample entry, not repeated in the samples.
+    _, samples = video_samples(joined.read_bytes())
+    data = joined.read_bytes()
+    in_band = {hevc_nal_type(n) for s in samples for n in length_prefixed_nals(data[s.offset:s.offset + s.size])}
+    assert not in_band & {32, 33, 34}, in_band
     # ffmpeg decodes the whole HEVC rung through its HLS demuxer: every segment, no error.
     result = subprocess.run(ffmpeg.decode_args(input_path=folder / "index.m3u8", demuxers=ffmpeg.PLAYLIST_DEMUXERS),
                             capture_output=True, text=True)

@@ -83,7 +83,10 @@ def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: f
     ``fps`` from 0, then moved by ``offset``. ``sample_entry`` sets the fMP4
     sample entry where a codec has two (HEVC: ``hvc1``, which Apple's
     players require, not the muxer's default ``hev1``; the tag given to the
-    encoder does not survive MPEG-TS)."""
+    encoder does not survive MPEG-TS). With ``hvc1`` the parameter sets live
+    in the sample entry only (ISO/IEC 14496-15, Apple authoring spec 1.10):
+    the VPS/SPS/PPS x265 repeats in-band at every IDR for MPEG-TS are taken
+    out of the samples (the init segment's hvcC keeps them)."""
     options: dict[str, str] = {"itsoffset": f"{offset:.6f}"}
     if container == "obu":
         if fps is None:
@@ -97,6 +100,7 @@ def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: f
         hls_fmp4_init_filename="init.mp4",
         hls_segment_filename=str(out_dir / "seg_%05d.m4s"),
         hls_flags="independent_segments", **({"tag:v": sample_entry} if sample_entry else {}),
+        **({"bsf:v": "filter_units=remove_types=32|33|34"} if sample_entry == "hvc1" else {}),
     )
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
 
