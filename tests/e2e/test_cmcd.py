@@ -10,7 +10,7 @@ import pytest
 
 from edge.selectors.traffic import edge_qoe_by_node
 from streaming.subscribers.models import PlaybackSession
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make
 from tests.fixtures.broker import wait_for
 
 from .test_player import sign_in_and_open_title, wait_playing
@@ -26,7 +26,7 @@ def title_ready(run_transcode, clips):
 
 
 def test_the_player_sends_cmcd_and_the_edge_reports_it(page, live, edge, title_ready):
-    user, _ = make_subscriber(plan="standard")
+    user, _ = subscriber_make(plan="standard")
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     sign_in_and_open_title(page, live, user, title_ready.title.slug)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make as make_subscriber
 
 from .conftest import screenshot
 from .test_player import sign_in_and_open_title, wait_playing

@@ -14,7 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from streaming.subscribers.services import mpd_url, playback_start
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make as make_subscriber
 from tests.fixtures.multicodec import multicodec_profile
 from tests.fixtures.transcode import transcode
 from transcoding.models import ProfileRung

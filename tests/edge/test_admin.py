@@ -7,7 +7,7 @@ from django.urls import reverse
 from edge.models import EdgeNode, Zone
 from edge.selectors import client_network_match
 from edge.services import client_network_create
-from tests.edge.conftest import node_make, zone_make
+from tests.factories import node_make, zone_make
 
 pytestmark = pytest.mark.django_db
 

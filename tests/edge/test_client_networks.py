@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from edge.models import ClientNetwork
 from edge.selectors import client_network_match, pathways_for
 from edge.services import client_network_create, client_networks_import, zone_update
-from tests.edge.conftest import node_beat, node_make, zone_make
 from tests.edge.servers import wait_until
+from tests.factories import node_beat, node_make, zone_make
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,6 @@ from edge.nginx import JS_MODULE
 from edge.selectors.traffic import edge_qoe_by_node
 from edge.signing import token_issue, video_path_prefix
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import (
     FETCHES,
     NGINX,
@@ -29,6 +28,7 @@ from tests.edge.servers import (
     http_get,
     wait_until,
 )
+from tests.factories import node_make
 
 KEYS_RAW = "n3:nginx-peer-test-secret-0123456789"
 SMALL, LARGE = 200_000, 1_500_000  # one slice, two slices (1 MiB each)

@@ -15,7 +15,6 @@ from django.core.management import call_command
 from edge.models import FillPlan
 from edge.nginx import JS_MODULE
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import (
     FETCH_LOG,
     FETCHES,
@@ -27,6 +26,7 @@ from tests.edge.servers import (
     wait_until,
 )
 from tests.edge.test_push_fill import SEGMENT, _closed_window, plays, title_with_ladder
+from tests.factories import node_make
 
 KEYS_RAW = "a1:agent-push-test-secret-0123456789"
 

@@ -14,8 +14,8 @@ import pytest
 from edge import rendezvous
 from edge.signing import token_issue, video_path_prefix
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import FETCHES, Runedge, ThreadedApp, counting_origin_app, http_get, wait_until
+from tests.factories import node_make
 
 KEYS_RAW = "p1:peer-fill-test-secret-0123456789"
 SEGMENTS = 24

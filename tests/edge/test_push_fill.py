@@ -21,9 +21,8 @@ from edge.popularity import popularity_by_zone
 from edge.services import fill_plans_build
 from streaming.subscribers.models import PlaybackSession
 from tests.conftest import free_port
-from tests.edge.conftest import node_beat, node_make
 from tests.edge.servers import FETCH_LOG, FETCHES, Runedge, ThreadedApp, counting_origin_app, wait_until
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import node_beat, node_make, subscriber_make
 
 KEYS_RAW = "f1:push-fill-test-secret-0123456789"
 SEGMENT = 50_000
@@ -41,7 +40,7 @@ def title_with_ladder(media, name: str, segments: int) -> Video:
 
 
 def plays(video: Video, *, zone: str, count: int, days_ago: float = 0) -> None:
-    user, profile = make_subscriber()
+    user, profile = subscriber_make()
     now = timezone.now()
     for n in range(count):
         session = PlaybackSession.objects.create(

@@ -15,8 +15,8 @@ from edge.services import edge_heartbeat_record
 from edge.signing import token_issue, video_path_prefix
 from edge.traffic import TrafficCounters, ZoneCounters, cmcd_parse
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import Runedge, http_get, wait_until
+from tests.factories import node_make
 
 KEYS_RAW = "c1:cmcd-test-secret-0123456789"
 

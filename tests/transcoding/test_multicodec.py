@@ -15,14 +15,14 @@ from django.urls import reverse
 
 from catalog.models import Video
 from catalog.services import title_create, video_create
-from tests.api.conftest import bearer
-from tests.fixtures.accounts import make_subscriber
+from tests.factories import subscriber_make as make_subscriber
+from tests.fixtures.api import bearer
 from tests.fixtures.broker import wait_for
 from tests.fixtures.multicodec import multicodec_profile
+from tests.fixtures.package import assert_package_is_correct, download_package
 from tests.fixtures.transcode import transcode
 from tests.transcoding.codec_media import hevc_nal_type, hevc_sps_ptl, length_prefixed_nals, video_samples
-from tests.transcoding.test_failures import flaky_ffmpeg
-from tests.transcoding.test_pipeline import assert_package_is_correct, download_package
+from tests.transcoding.services.test_jobs import flaky_ffmpeg
 from transcoding import ffmpeg
 from transcoding.models import Chunk, CodecLadder, TranscodeJob
 from transcoding.packaging import codecs_from_init
