@@ -15,7 +15,7 @@ properties the chunked pipeline relies on, for every codec:
    retried task never changes a segment that an edge may already cache.
 
 What each encoder needed (measured with ffmpeg 5.1, x264 164, x265 3.5,
-SVT-AV1 1.4.1; tests/transcoding/test_encoders.py proves it on real encodes):
+SVT-AV1 1.4.1; tests/transcoding/ffmpeg/test_encoders.py proves it on real encodes):
 
 - x264: ``threads=1`` (frame threads make VBV output vary run to run).
 - x265: ``pools=none:frame-threads=1`` (no thread pool, so no WPP and no

@@ -99,7 +99,7 @@ class Steering:
     priority order: Shaka 5.2 splits the attribute on commas, so a list
     matches no single pathway and it falls back to all BaseURLs in order
     (plain failover) until the steering server answers; a single name pins
-    Shaka to that one pathway, dead or alive (tests/transcoding/
+    Shaka to that one pathway, dead or alive (tests/transcoding/packaging/
     test_dash_playback.py shows all three cases)."""
     server: str
     default_service_locations: tuple[str, ...]

@@ -126,7 +126,7 @@ def session_mpd(*, session: PlaybackSession, token: str, codecs: Sequence[str] |
     BaseURLs (each with the token in its path, so every relative segment URL
     inherits it). No ContentSteering element: with a steering server that
     does not answer, Shaka pins itself to ``defaultServiceLocation`` and
-    never fails over (tests/transcoding/test_dash_playback.py); ordered
+    never fails over (tests/transcoding/packaging/test_dash_playback.py); ordered
     BaseURLs fail over in every DASH player."""
     bases = [BaseUrl(url=_signed_urls(pathway=p, token=token, video_public_id=session.video.public_id)(""),
                      service_location=p.id)
