@@ -4,8 +4,9 @@
    from the stream by the packager), otherwise H.264. A browser that plays
    HLS natively (Safari) is given H.264 and HEVC and chooses itself. The
    answer narrows the session's manifest to those codecs (?codecs=...).
-   Used by player.js; kept apart so a page's early start-up code can ask it
-   the same question. */
+   Asked once, first, by the start-up code the watch page inlines right
+   after this file in its head (PlayerStartup.begin), which then starts on
+   that codec's rungs alone; player.js plays what it chose. */
 (function () {
   "use strict";
 

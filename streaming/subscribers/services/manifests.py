@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
@@ -22,6 +22,7 @@ from edge.signing import token_issue, video_path_prefix
 from edge.steering import pathway_url, steering_uri_build
 from streaming.core.errors import ApplicationError
 from transcoding.ladder import CODEC_PREFERENCE
+from transcoding.models import Rendition
 from transcoding.packaging import (
     BaseUrl,
     Location,
@@ -101,15 +102,21 @@ def _signed_urls(*, pathway: Pathway, token: str, video_public_id: object) -> Ca
     return url
 
 
-def master_playlist(*, session: PlaybackSession, token: str, codecs: Sequence[str] | None = None) -> MasterPlaylist:
+def master_playlist(*, session: PlaybackSession, token: str, codecs: Sequence[str] | None = None,
+                    renditions: Sequence[Rendition] | None = None,
+                    pathways: Sequence[Pathway] | None = None) -> MasterPlaylist:
     """The session's multivariant playlist: only the rungs its plan allows,
     only its codecs (narrowed to ``codecs``), one copy per pathway (steering
-    order), every URI signed with ``token``."""
-    variants, media = ladder_parts(renditions_playable(video=session.video), max_height=session.max_height,
+    order), every URI signed with ``token``. (``renditions`` and
+    ``pathways``: already read, when the caller renders several.)"""
+    if renditions is None:
+        renditions = renditions_playable(video=session.video)
+    variants, media = ladder_parts(renditions, max_height=session.max_height,
                                    codecs=session_codecs(session=session, narrow=codecs))
     if not variants:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
-    pathways = session_pathways(session=session)
+    if pathways is None:
+        pathways = session_pathways(session=session)
     locations = [Location(url=_signed_urls(pathway=p, token=token, video_public_id=session.video.public_id),
                           pathway_id=p.id, label=p.zone_name)
                  for p in pathways]
@@ -155,6 +162,9 @@ class PlaybackPayload:
     poster_url: str
     thumbnails_url: str
     codecs: dict[str, str]  # the session's codecs -> their CODECS string (tallest rung), preferred first
+    # Per codec asked for (``start_codecs``): what a player needs to start that
+    # codec alone without waiting on the network (see ``_player_start``).
+    starts: dict[str, dict] = field(default_factory=dict)
 
     @property
     def manifest_path(self) -> str:
@@ -166,21 +176,70 @@ class PlaybackPayload:
         return self.pathways[0]
 
 
-def playback_payload(*, session: PlaybackSession) -> PlaybackPayload:
+def playback_payload(*, session: PlaybackSession, start_codecs: Sequence[str] = ()) -> PlaybackPayload:
+    """The one payload of a started session, for the web page and the API.
+    ``start_codecs``: the codecs a player may choose to play alone, each of
+    which gets its start (the web player's: AV1 and H.264; the API asks for
+    none)."""
     token = session_token(session=session)
     pathways = session_pathways(session=session)
+    renditions = renditions_playable(video=session.video)
 
     def asset(rest: str) -> str:
         return session_asset_url(session=session, token=token, rest=rest, pathway=pathways[0])
 
     strings: dict[str, str] = {}
-    for r in renditions_playable(video=session.video):
+    for r in renditions:
         if r.kind == "video" and min(r.width or 0, r.height or 0) <= session.max_height:
             strings.setdefault(r.codec, r.codecs.split(",")[0])
+    codecs = {c: strings[c] for c in session_codecs(session=session) if c in strings}
+    starts = {}
+    for codec in codecs:
+        if codec in start_codecs:
+            start = _player_start(session=session, token=token, pathways=pathways, renditions=renditions,
+                                  codec=codec)
+            if start:
+                starts[codec] = start
     return PlaybackPayload(
         session=session, token=token, pathways=pathways, master_path=master_url(session=session, token=token),
         mpd_path=mpd_url(session=session, token=token),
         steering_url=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
         poster_url=asset("poster.jpg"), thumbnails_url=asset("thumbs/thumbnails.vtt"),
-        codecs={c: strings[c] for c in session_codecs(session=session) if c in strings},
+        codecs=codecs, starts=starts,
     )
+
+
+def _player_start(*, session: PlaybackSession, token: str, pathways: list[Pathway],
+                  renditions: Sequence[Rendition], codec: str) -> dict | None:
+    """What a player needs to start ``codec`` alone without waiting on the
+    network: the session's master playlist narrowed to that codec itself
+    (``?codecs=<codec>``, one round trip fewer; the same text that URL
+    answers), and each of that codec's rungs' media playlist on the first
+    pathway with its bit rates, so the player can choose a rung for the
+    network it is on and fetch its first segments (and the audio's) while
+    hls.js is still loading. None when that master cannot be built (the
+    player then asks for it and shows the server's answer)."""
+    try:
+        master = master_playlist(session=session, token=token, codecs=[codec], renditions=renditions,
+                                 pathways=pathways)
+    except ApplicationError:
+        return None
+
+    def url(rest: str) -> str:
+        return session_asset_url(session=session, token=token, rest=rest, pathway=pathways[0])
+
+    video_renditions = [r for r in renditions if r.kind == "video" and r.codec == codec and r.segment_count]
+    duration = session.video.duration or 0
+    segments = max((r.segment_count for r in video_renditions), default=0)
+    _, media = ladder_parts(renditions, max_height=session.max_height, codecs=[codec])
+    audio = next((m for m in media if m.type == "AUDIO"), None)
+    audio_rendition = next((r for r in renditions if audio and r.name == audio.stable_id), None)
+    return {
+        "masterText": master.text,
+        "variants": [{"id": v.stable_id, "height": v.height, "width": v.resolution[0], "bandwidth": v.bandwidth,
+                      "average": v.average_bandwidth, "codecs": v.codecs, "url": url(v.uri)}
+                     for v in master.variants],
+        "audio": {"url": url(audio.uri), "bandwidth": audio_rendition.bandwidth if audio_rendition else 0}
+        if audio else None,
+        "segmentSeconds": round(duration / segments, 3) if duration and segments else None,
+    }

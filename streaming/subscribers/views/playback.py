@@ -3,35 +3,63 @@ HLS master playlist and DASH MPD, heartbeats and stop."""
 from __future__ import annotations
 
 import json
-from functools import wraps
+from functools import lru_cache, wraps
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Video
+from catalog.selectors import artwork_url
 from edge.locate import client_ip
 from edge.signing import TokenError, token_check
 from streaming.core.api.errors import error_body
 from streaming.core.errors import ApplicationError
 from transcoding.ladder import CODEC_LABELS
 
-from .. import services
+from .. import selectors, services
 from ..models import PlaybackSession
 from ..viewer import ViewerRequest, device_id, profile_required
 
 # A web session may have every codec; the page's script picks one (see watch).
 WEB_CODECS = ("av1", "hevc", "h264")
+# The codecs that script may choose to play alone through MediaSource
+# (static/js/codecs.js): the page carries a start for each (see player/startup.js).
+WEB_START_CODECS = ("av1", "h264")
+
+
+@lru_cache(maxsize=1)
+def _startup_script_cached() -> str:
+    return _startup_script_read()
+
+
+# Run inline in the watch page's head, in this order: which codec this
+# browser plays, then where and on which rung it starts.
+STARTUP_SCRIPTS = ("js/codecs.js", "js/player/startup.js")
+
+
+def _startup_script_read() -> str:
+    return "\n".join(Path(str(finders.find(name))).read_text() for name in STARTUP_SCRIPTS)
+
+
+def startup_script() -> SafeString:
+    """codecs.js and player/startup.js, to run inline in the watch page's
+    head (read once; at every request in DEBUG, so edits show)."""
+    return mark_safe(_startup_script_read() if settings.DEBUG else _startup_script_cached())  # our own file
 
 
 @profile_required
 def watch(request: ViewerRequest, public_id) -> HttpResponse:
     viewer = request.viewer
-    video = get_object_or_404(Video.objects.select_related("title"), public_id=public_id)
+    video = get_object_or_404(Video.objects.select_related("title", "episode"), public_id=public_id)
     try:
         # The page's script knows what this browser decodes, the server does
         # not: the session may have every codec merged so far, and the player
@@ -45,10 +73,14 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     except ApplicationError as exc:
         status = 409 if exc.code == "too_many_screens" else 403
         return render(request, "streaming/cannot_play.html",
-                      {"reason": exc.message, "code": exc.code, "title": video.title}, status=status)
-    payload = services.playback_payload(session=session)
+                      {"reason": exc.message, "code": exc.code, "title": video.title, "viewer": viewer,
+                       "country": viewer.country}, status=status)
+    payload = services.playback_payload(session=session, start_codecs=WEB_START_CODECS)
+    progress = selectors.progress_get(profile=viewer.profile, video=video)
     config = {
         "session": str(session.pk),
+        "profile": viewer.profile.pk,
+        "video": str(video.public_id),
         "master": payload.master_path,
         # {codec: CODECS string of its tallest rung the plan allows}, preferred first.
         "codecs": payload.codecs,
@@ -56,6 +88,9 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
         "heartbeat": reverse("playback-heartbeat", args=[session.pk]),
         "stop": reverse("playback-stop", args=[session.pk]),
         "resume": session.position,
+        # When the server last heard where this profile was: the player keeps
+        # its own note too, and the later of the two wins (see player/startup.js).
+        "resumeAt": int(progress.updated_at.timestamp() * 1000) if progress else 0,
         "duration": video.duration,
         "thumbnails": payload.thumbnails_url,
         "heartbeatInterval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
@@ -65,10 +100,17 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
         # hls.js: the pinned CDN copy (checked by SRI), else our own copy.
         "hls": {"cdn": settings.HLS_JS_CDN_URL, "sri": settings.HLS_JS_SRI,
                 "local": static(f"vendor/hls.js-{settings.HLS_JS_VERSION}/hls.min.js")},
+        # Per codec the script may choose: that codec's master inline, its rungs with their
+        # rates and media playlists, the audio's (see player/startup.js).
+        "start": payload.starts,
     }
+    edge = urlsplit(payload.edge.base_url) if payload.edge.base_url.startswith("http") else None
     return render(request, "streaming/player.html", {
-        "video": video, "title": video.title, "session": session, "config": config,
-        "poster": payload.poster_url,
+        "video": video, "title": video.title, "episode": video.episode, "session": session, "config": config,
+        # A small picture from this site while the first frame comes (the ladder's poster is
+        # larger and would share the link with the first segment).
+        "poster": artwork_url(title=video.title, kind="backdrop", width=640) or payload.poster_url,
+        "edge_origin": f"{edge.scheme}://{edge.netloc}" if edge else "", "startup_js": startup_script(),
     })
 
 
@@ -158,7 +200,12 @@ def heartbeat(request: HttpRequest, session: PlaybackSession) -> JsonResponse:
 
 @own_session_required
 def stop(request: HttpRequest, session: PlaybackSession) -> JsonResponse:
-    position = request.POST.get("position")
-    services.playback_stop(session=session, position=float(position) if position else None)
+    try:
+        position = request.POST.get("position")
+        qoe = json.loads(request.POST.get("qoe") or "null")
+        services.playback_stop(session=session, position=float(position) if position else None,
+                               qoe=qoe if isinstance(qoe, dict) else None)
+    except (ValueError, TypeError):
+        return _error("invalid", "Malformed stop.", 400)
     return JsonResponse({"ok": True})
 

@@ -109,6 +109,30 @@ def test_the_web_player_narrows_its_session_to_the_codec_it_plays(multicodec_tit
     assert mpd.status_code == 200 and b"av01" in mpd.content and b"avc1" not in mpd.content
 
 
+def test_the_watch_page_carries_a_start_for_each_codec_the_player_may_choose(multicodec_title, client):
+    """AV1 and H.264 (what codecs.js may pick for MediaSource; HEVC only
+    plays natively, with no start): each with the session's master narrowed
+    to that codec, as its ?codecs= URL answers it, and that codec's rungs
+    alone with their media playlists. The API's payload carries none."""
+    job, _ = multicodec_title
+    user, profile = make_subscriber()
+    config = sign_in(client, user, profile).get(f"/watch/{job.video.public_id}/").context["config"]
+    assert list(config["start"]) == ["av1", "h264"]
+    for codec, tag, folder in (("av1", "av01", "/av1/v"), ("h264", "avc1", "/v")):
+        start = config["start"][codec]
+        assert start["masterText"] == client.get(config["master"], {"codecs": codec}).content.decode()
+        assert set(variant_codecs(start["masterText"])) == {tag}
+        assert {v["codecs"].split(".")[0] for v in start["variants"]} == {tag}
+        assert all(f"/hls/{job.video.public_id}{folder}" in v["url"] for v in start["variants"])
+        assert {v["height"] for v in start["variants"]} == {234, 360}
+        assert start["audio"]["url"].endswith("/audio/index.m3u8") and start["segmentSeconds"]
+    assert "start" not in start_api_keys(bearer(user), profile, job.video)
+
+
+def start_api_keys(app, profile, video) -> set[str]:
+    return set(start(app, profile, video, codecs=["av1", "h264"]))
+
+
 def test_an_av1_only_client_is_told_when_the_video_has_no_av1(run_transcode, clips):
     job = run_transcode(clips.silent)  # the fast profile: H.264 alone
     user, profile = make_subscriber()
