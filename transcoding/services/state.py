@@ -37,19 +37,29 @@ AUDIO_WEIGHT_FRAMES = 0.05
 COST_WEIGHT: dict[str, float] = {Codec.H264: 1.0, Codec.AV1: 4.0, Codec.HEVC: 4.0}
 
 
+# How long the AV1/HEVC chunks' messages wait before they are queued (see chunks_send).
+LATER_CODECS_DELAY_MS = 500
+
+
 def chunks_send(*, chunks: list[Chunk]) -> None:
     """One message per chunk x codec. H.264 and the audio (what makes the
     title playable) go to the "transcode" queue, at a higher priority than
     the AV1/HEVC chunks on "transcode_later": a worker holding both kinds
     takes H.264 first, and a fleet can give the later codecs machines of
-    their own (rundramatiq --queues transcode_later)."""
+    their own (rundramatiq --queues transcode_later).
+
+    The priority orders only the messages a worker already holds: each
+    queue has its own consumer thread, and an idle worker thread takes
+    whichever message reaches it first, so an AV1 chunk could take the
+    thread an H.264 chunk was about to. The later codecs' messages are
+    therefore queued LATER_CODECS_DELAY_MS after H.264's."""
     audio = [c.pk for c in chunks if c.kind == Chunk.Kind.AUDIO]  # one long encode: start it early
     first = audio + [c.pk for c in chunks if c.kind == Chunk.Kind.VIDEO and c.codec == Codec.H264]
     later = [c.pk for c in chunks if c.pk not in first]
     for chunk_id in first:
         tasks.chunk_encode.send(chunk_id)
     for chunk_id in later:
-        tasks.chunk_encode_later.send(chunk_id)
+        tasks.chunk_encode_later.send_with_options(args=(chunk_id,), delay=LATER_CODECS_DELAY_MS if first else 0)
 
 
 def job_fail(*, job_id: int, reason: str) -> None:
