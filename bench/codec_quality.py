@@ -1,4 +1,5 @@
-"""Equal-quality bitrates of HEVC and AV1 against H.264 (not a test).
+"""Equal-quality bitrates of HEVC and AV1 against H.264, and each codec's
+default ladder rung by rung (not a test).
 
 For each size: make a lossless reference clip at that size (FFV1), encode
 H.264 at Apple's bitrate for the size with the production options
@@ -15,7 +16,7 @@ codec and rung, read from each ffmpeg's rusage (os.wait4), for a quiet run.
 
 Measured (2 shared cores, ffmpeg 5.1, default presets; raw figures in
 bench/results/codec_quality-{pan,mixed,noise}.json, summary in
-transcoding/ladders.py): on "pan", AV1 needed 0.68 (720p) and 0.66 (1080p)
+transcoding/ladder.py): on "pan", AV1 needed 0.68 (720p) and 0.66 (1080p)
 of H.264's bits at equal PSNR-Y. On "mixed" (PSNR ~26 dB) and "noise" the
 figures say more about the source than the codecs: on "noise" PSNR hardly
 moves with the bitrate (every encoder smooths the grain away), so the
@@ -23,8 +24,16 @@ search ends wherever the encoder stops shedding bits.
 
     .venv/bin/python bench/codec_quality.py [--sizes 1280x720,1920x1080] \
         [--seconds 3] [--fps 30] [--source pan|mixed|noise|FILE] \
-        [--presets h264=veryfast,hevc=fast,av1=8] [--codecs hevc,av1] \
+        [--presets h264=veryfast,hevc=medium,av1=8] [--codecs hevc,av1] \
         [--tolerance 0.3] [--cpu] [--json bench/results/codec_quality.json]
+
+``--ladder`` measures the default ladders instead (transcoding.ladder.
+DEFAULT_RUNGS, at the default presets): every rung of every codec in
+``--codecs`` (and H.264) up to ``--max-height``, encoded at its ladder
+bitrate with the pipeline's options (one thread per encoder, as chunks
+are): kb/s written, PSNR-Y, PSNR, SSIM-Y against the source scaled to the
+rung, bits against the H.264 rung of the same height, and with ``--cpu``
+CPU-seconds per source-second (a quiet machine's figure).
 """
 from __future__ import annotations
 
@@ -41,10 +50,12 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streaming.settings")  # ffmpeg's path is a setting
+os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from transcoding.ffmpeg import quality as commands  # noqa: E402
 from transcoding.ffmpeg.encoders import CODECS, rung_options  # noqa: E402
-from transcoding.ladders import APPLE_H264_LADDER  # noqa: E402
+from transcoding.ladder import APPLE_H264_LADDER, DEFAULT_RUNGS, LADDERS  # noqa: E402
 from transcoding.packaging.isobmff import iter_samples, tracks  # noqa: E402
 
 # Generated sources (lavfi), all synthetic: say which one a figure is for.
@@ -135,6 +146,46 @@ def encode(codec: str, kbps: int, preset: str, ref: Path, out: Path, size: str, 
     return Measure(codec, size, kbps, video_kbps(out), y, avg, ssim, cpu / seconds)
 
 
+def ladder_rows(args, presets: dict[str, str], workdir: Path) -> list[Measure]:
+    """Every default rung of each codec, at its ladder bitrate, against the
+    source scaled to the rung (one reference per size, shared by the codecs)."""
+    out: list[Measure] = []
+    codecs = ["h264", *[c for c in args.codecs.split(",") if c and c != "h264"]]
+    heights = sorted({h for c in codecs for h, _ in DEFAULT_RUNGS[c] if h <= args.max_height})
+    for height in heights:
+        width = next((r.width for table in LADDERS.values() for r in table if r.height == height),
+                     int(round(height * 16 / 9 / 2)) * 2)
+        size = f"{width}x{height}"
+        ref = make_reference(args.source, width, height, args.fps, args.seconds, workdir / f"ref_{size}.mkv")
+        for codec in codecs:
+            kbps = dict(DEFAULT_RUNGS[codec]).get(height)
+            if kbps is None:
+                continue
+            m = encode(codec, kbps, presets[codec], ref, workdir / f"{codec}_{size}.mp4", size, args.seconds,
+                       args.fps)
+            out.append(m)
+            print(f"    {size} {codec} {kbps} kb/s -> {m.kbps:.0f} kb/s, PSNR-Y {m.psnr_y:.2f}, SSIM-Y {m.ssim_y:.4f}"
+                  + (f", {m.cpu_per_source_s:.2f} CPU-s/s" if args.cpu else ""), flush=True)
+    return out
+
+
+def ladder_table(rows: list[Measure], cpu: bool) -> str:
+    h264 = {m.size: m for m in rows if m.codec == "h264"}
+    head = f"{'size':>9} {'codec':>5} {'target':>7} {'kb/s':>7} {'PSNR-Y':>7} {'PSNR':>6} {'SSIM-Y':>7} {'bits/H.264':>10}"
+    if cpu:
+        head += f" {'CPU-s/s':>8}"
+    lines = [head]
+    for m in sorted(rows, key=lambda m: (int(m.size.split("x")[1]), m.codec)):
+        ref = h264.get(m.size)
+        ratio = f"{m.kbps / ref.kbps:.3f}" if ref and m.codec != "h264" else ""
+        line = (f"{m.size:>9} {m.codec:>5} {m.target_kbps:>7} {m.kbps:>7.0f} {m.psnr_y:>7.2f} {m.psnr_avg:>6.2f} "
+                f"{m.ssim_y:>7.4f} {ratio:>10}")
+        if cpu:
+            line += f" {m.cpu_per_source_s:>8.2f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _bracket(tried: list[Measure], psnr: float) -> tuple[Measure, Measure] | None:
     below = [t for t in tried if t.psnr_y < psnr]
     above = [t for t in tried if t.psnr_y >= psnr]
@@ -188,18 +239,23 @@ def equal_psnr(codec: str, anchor: Measure, guess: float, tolerance: float, max_
 
 
 def main() -> None:
+    import django
+
+    django.setup()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--fps", type=int, default=30)
     ap.add_argument("--source", default="pan", help=f"one of {sorted(SOURCES)} or a media file")
-    ap.add_argument("--presets", default="h264=veryfast,hevc=fast,av1=8")
+    ap.add_argument("--presets", default="", help="e.g. hevc=fast,av1=10 (default: the codecs' default presets)")
     ap.add_argument("--codecs", default="hevc,av1")
     ap.add_argument("--h264-kbps", default="", help="e.g. 720=3000,1080=6000 (default: Apple's first rung per height)")
     ap.add_argument("--tolerance", type=float, default=0.3)
     ap.add_argument("--max-encodes", type=int, default=6)
     ap.add_argument("--cpu", action="store_true", help="also print CPU-s per source-s (needs a quiet machine)")
     ap.add_argument("--json", type=Path, help="write the raw measurements here")
+    ap.add_argument("--ladder", action="store_true", help="measure the default ladders rung by rung instead")
+    ap.add_argument("--max-height", type=int, default=1080, help="--ladder: the tallest rung measured")
     args = ap.parse_args()
 
     presets = {**{c: f.default_preset for c, f in CODECS.items()}, **dict(p.split("=") for p in args.presets.split(",") if p)}
@@ -207,6 +263,17 @@ def main() -> None:
     for rung in APPLE_H264_LADDER:
         apple.setdefault(rung.height, rung.kbps)
     apple.update({int(k): int(v) for k, v in (p.split("=") for p in args.h264_kbps.split(",") if p)})
+    if args.ladder:
+        with tempfile.TemporaryDirectory(prefix="codec_ladder_") as tmp:
+            measured = ladder_rows(args, presets, Path(tmp))
+        print()
+        print(f"source={args.source} seconds={args.seconds:g} fps={args.fps} presets="
+              + ",".join(f"{c}={presets[c]}" for c in sorted({m.codec for m in measured})))
+        print(ladder_table(measured, args.cpu))
+        if args.json:
+            args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "presets": presets,
+                                             "ladder": [asdict(m) for m in measured]}, indent=1))
+        return
     guesses = {"hevc": 0.75, "av1": 0.6}
     rows, raw = [], []
     with tempfile.TemporaryDirectory(prefix="codec_quality_") as tmp:

@@ -1,17 +1,23 @@
 """Transcode throughput on this machine, in one run (not a test).
 
 Measures the chunked pipeline against single-command ffmpeg baselines on the
-same generated source and the same ladder, and reports ratios:
+same generated source and the same ladders (every codec of --codecs), and
+reports ratios:
 
 1. Baseline "mp4": ONE ffmpeg command decodes the source once and writes every
-   rung as plain MP4 (plus the audio once), x264 with its default threading:
-   the encoder's floor on this machine.
+   rung of every codec as plain MP4 (plus the audio once), each encoder with
+   its own default threading: the encoders' floor on this machine.
 2. Baseline "hls": ONE ffmpeg command writing fMP4 HLS with -var_stream_map
-   (every rung, audio once as an audio group).
-3. Ours: the real pipeline end to end (probe, plan, chunk encodes side by side
-   on the embedded Dramatiq worker with --workers threads, audio once, merge:
-   concatenation, packaging, playlists, poster, thumbnails, upload to local
-   storage) on a throwaway VAR_DIR / SQLite database.
+   (every rung, audio once as an audio group); H.264 only (run only when
+   --codecs is h264).
+3. Ours: the real pipeline end to end (probe, plan, one message per chunk x
+   codec on the embedded Dramatiq worker with --workers threads, H.264 and
+   the audio first, a merge per codec: concatenation, CMAF packaging, HLS
+   playlists, the DASH MPD, poster, thumbnails, upload to local storage) on
+   a throwaway VAR_DIR / SQLite database. Also measured: time to playable
+   (job start to the H.264 ladder merged, the title playable), and when
+   each codec's ladder was merged. Goals (issue 11, 2 cores): wall <= 1.15x
+   the mp4 floor, time to playable <= 0.5x the whole.
 
 Each measurement runs in its own Python process (this script re-invoked with
 --child), so CPU seconds and peak RSS (getrusage of self and of its ffmpeg
@@ -19,12 +25,14 @@ children) belong to that measurement alone. Generating the source, migrating
 and storing the source (upload + fingerprint) are not measured.
 
     .venv/bin/python bench/transcode_bench.py [--seconds 60] [--height 1080] \
+        [--codecs h264,av1] [--presets av1=8] \
         [--chunk-seconds N] [--min-chunks M] [--workers 2] [--sweep]
 
 The baseline commands are built by transcoding.ffmpeg (ladder_mp4_args,
-ladder_hls_args) with the pipeline's own x264 options, so the floor and the
-pipeline can never drift apart. The rungs, GOP, preset and bitrates come from
-transcoding.ladder and the default EncodingProfile, as the pipeline plans them.
+ladder_hls_args) with the pipeline's own encoder options, so the floor and
+the pipeline can never drift apart. The rungs, GOP, presets and bitrates come
+from transcoding.ladder and the default EncodingProfile (its codecs switched
+to --codecs), as the pipeline plans them.
 """
 from __future__ import annotations
 
@@ -202,26 +210,33 @@ def source_make(path: Path, *, seconds: int, height: int) -> float:
     return time.perf_counter() - started
 
 
-def plan_make(source: Path) -> dict:
-    """Probe the source and plan the ladder as job_prepare does (default profile)."""
+def plan_make(source: Path, *, codecs: list[str], presets: dict[str, str]) -> dict:
+    """Probe the source and plan the ladders as job_prepare does (default
+    profile, with ``codecs`` on and the others off, ``presets`` applied)."""
     from transcoding import ffmpeg, ladder
-    from transcoding.services import profile_default
+    from transcoding.selectors import profile_ladders
+    from transcoding.services import profile_codec_save, profile_default
 
     info = ffmpeg.probe(ffmpeg.MediaInput.local(source))
     profile = profile_default()
-    rows = [(r.height, r.video_bitrate_kbps) for r in profile.rungs.all()] or ladder.APPLE_LADDER
+    for row in profile.codecs.all():
+        profile_codec_save(profile=profile, codec=row.codec, enabled=row.codec in codecs,
+                           preset=presets.get(row.codec, row.preset))
     fps = ladder.output_fps(info.fps, profile.max_fps)
     gop = ladder.gop_frames(fps, profile.keyframe_seconds)
     frames = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps)
-    rungs = ladder.rungs_for(width=info.width, height=info.height, ladder=rows)
+    ladders = {codec: {"preset": spec["preset"],
+                       "rungs": [r.as_dict() for r in ladder.rungs_for(width=info.width, height=info.height,
+                                                                       ladder=spec["rungs"], codec=codec)]}
+               for codec, spec in profile_ladders(profile=profile).items()}
     return {
         "source": {"width": info.width, "height": info.height, "fps": info.frame_rate,
                    "duration": info.duration, "frames": info.frames, "bytes": source.stat().st_size},
         "fps": f"{fps.numerator}/{fps.denominator}", "gop": gop, "frames": frames,
-        "preset": profile.x264_preset, "segment_seconds": profile.segment_seconds,
+        "segment_seconds": profile.segment_seconds,
         "keyframe_seconds": profile.keyframe_seconds, "profile_chunk_seconds": profile.chunk_seconds,
         "audio_bitrate": profile.audio_bitrate_kbps * 1000,
-        "rungs": [r.__dict__ for r in rungs],
+        "ladders": ladders,
     }
 
 
@@ -248,17 +263,23 @@ def chunks_label(lengths: list[float]) -> str:
 
 
 def baseline_args(kind: str, source: Path, out: Path, plan: dict) -> list[str]:
-    """The one-command floors: "mp4" (every rung as plain MP4, audio once) or
-    "hls" (ffmpeg's own fMP4 HLS with -var_stream_map), same rungs, GOP,
-    preset and bitrates as the pipeline plans, x264 with its own threading."""
+    """The one-command floors: "mp4" (every rung of every codec as plain MP4,
+    audio once) or "hls" (ffmpeg's own fMP4 HLS with -var_stream_map, H.264
+    only), same rungs, GOP, presets and bitrates as the pipeline plans, each
+    encoder with its own threading."""
     from transcoding import ffmpeg, ladder
 
-    common = dict(source=ffmpeg.MediaInput.local(source), out_dir=out, fps=Fraction(plan["fps"]),
-                  rungs=[ladder.Rung(**r) for r in plan["rungs"]], gop=plan["gop"], preset=plan["preset"],
-                  audio_bitrate=plan["audio_bitrate"])
+    source_input, fps = ffmpeg.MediaInput.local(source), Fraction(plan["fps"])
     if kind == "mp4":
-        return ffmpeg.ladder_mp4_args(**common)
-    return ffmpeg.ladder_hls_args(**common, segment_seconds=plan["segment_seconds"])
+        return ffmpeg.ladder_mp4_args(
+            source=source_input, out_dir=out, fps=fps, gop=plan["gop"], audio_bitrate=plan["audio_bitrate"],
+            ladders={c: [ladder.Rung(**r) for r in spec["rungs"]] for c, spec in plan["ladders"].items()},
+            presets={c: spec["preset"] for c, spec in plan["ladders"].items()})
+    h264 = plan["ladders"]["h264"]
+    return ffmpeg.ladder_hls_args(source=source_input, out_dir=out, fps=fps,
+                                  rungs=[ladder.Rung(**r) for r in h264["rungs"]], gop=plan["gop"],
+                                  preset=h264["preset"], audio_bitrate=plan["audio_bitrate"],
+                                  segment_seconds=plan["segment_seconds"])
 
 
 # --- child: one measurement per process --------------------------------------------------
@@ -294,7 +315,7 @@ def child_ours(spec: dict) -> dict:
     from catalog.models import Video
     from catalog.services import title_create, video_create
     from transcoding.models import Chunk, TranscodeJob
-    from transcoding.services import job_start, profile_default
+    from transcoding.services import job_start, profile_codec_save, profile_default
 
     assert settings.DRAMATIQ_EMBEDDED_THREADS == spec["workers"]
     assert settings.TRANSCODE_MIN_CHUNKS == spec["min_chunks"]
@@ -302,6 +323,10 @@ def child_ours(spec: dict) -> dict:
     profile = profile_default()
     profile.chunk_seconds = spec["chunk_seconds"]
     profile.save(update_fields=["chunk_seconds"])
+    for row in profile.codecs.all():
+        planned = spec["plan"]["ladders"].get(row.codec)
+        profile_codec_save(profile=profile, codec=row.codec, enabled=planned is not None,
+                           preset=planned["preset"] if planned else row.preset)
     source = Path(spec["source"])
     title = title_create(name=f"Bench {spec['label']} {time.time_ns()}")
     with source.open("rb") as fh:  # the upload: stored and fingerprinted, not measured
@@ -320,6 +345,9 @@ def child_ours(spec: dict) -> dict:
     job.refresh_from_db()
     if job.status != TranscodeJob.Status.DONE:
         raise SystemExit(f"transcode {job.status}: {job.error}")
+    failed = {ladder.codec: ladder.error for ladder in job.ladders.all() if ladder.status == "failed"}
+    if failed:
+        raise SystemExit(f"codecs failed: {failed}")
     chunks = list(job.chunks.order_by("kind", "index"))
     video_chunks = [c for c in chunks if c.kind == Chunk.Kind.VIDEO]
     fps = Fraction(job.plan["fps"])
@@ -332,18 +360,30 @@ def child_ours(spec: dict) -> dict:
     phases = {
         "prepare_s": secs(job.started_at, first_start),  # probe + plan + queueing
         "encode_s": secs(first_start, last_end),  # first chunk start -> last chunk done
-        "merge_s": secs(last_end, job.finished_at),  # concat, package, artwork, upload
+        "merge_s": secs(last_end, job.finished_at),  # the last codec's merge
     }
+    ladders = {}
+    for ladder in job.ladders.all():
+        mine = [c for c in chunks if c.codec == ladder.codec or (ladder.codec == "h264" and c.kind == "audio")]
+        ladders[ladder.codec] = {
+            "encode_first_start_s": secs(job.started_at, min(c.started_at for c in mine)),
+            "encode_last_end_s": secs(job.started_at, max(c.finished_at for c in mine)),
+            "merge_s": secs(ladder.merge_started_at, ladder.finished_at),
+            "merged_at_s": secs(job.started_at, ladder.finished_at),  # from job start
+            "chunk_encode_s": round(sum((c.finished_at - c.started_at).total_seconds() for c in mine), 3),
+        }
+    playable_s = ladders["h264"]["merged_at_s"]
     per_chunk = [
-        {"kind": c.kind, "index": c.index, "seconds": round(float(c.frames / fps), 3) if c.kind == "video" else None,
+        {"kind": c.kind, "codec": c.codec, "index": c.index,
+         "seconds": round(float(c.frames / fps), 3) if c.kind == "video" else None,
          "start_s": secs(first_start, c.started_at), "encode_s": secs(c.started_at, c.finished_at)}
         for c in chunks
     ]
     media = Path(settings.MEDIA_ROOT) / video.ladder_prefix
     broker.stop_worker()
     return {
-        **meter.as_dict(), "phases": phases, "chunks": per_chunk,
-        "chunk_seconds_list": [round(float(c.frames / fps), 3) for c in video_chunks],
+        **meter.as_dict(), "phases": phases, "chunks": per_chunk, "ladders": ladders, "playable_s": playable_s,
+        "chunk_seconds_list": [round(float(c.frames / fps), 3) for c in video_chunks if c.codec == "h264"],
         "renditions": job.renditions.count(), "output_bytes": tree_bytes(media),
     }
 
@@ -398,24 +438,32 @@ def measure(spec: dict, *, work: Path, env: dict, max_wait: float, rerun: bool) 
     return {**kept, "attempts": len(attempts), **({"other_attempts": others} if others else {})}
 
 
-def ratios(row: dict, floor: dict, hls: dict, seconds: float) -> dict:
-    return {
+def ratios(row: dict, floor: dict, hls: dict | None, seconds: float) -> dict:
+    out = {
         "realtime_x": round(seconds / row["wall_s"], 3),
         "wall_vs_mp4": round(row["wall_s"] / floor["wall_s"], 3),
-        "wall_vs_hls": round(row["wall_s"] / hls["wall_s"], 3),
         "cpu_vs_mp4": round(row["cpu_s"] / floor["cpu_s"], 3),
-        "cpu_vs_hls": round(row["cpu_s"] / hls["cpu_s"], 3),
     }
+    if hls:
+        out.update(wall_vs_hls=round(row["wall_s"] / hls["wall_s"], 3), cpu_vs_hls=round(row["cpu_s"] / hls["cpu_s"], 3))
+    if "playable_s" in row:
+        out["playable_vs_wall"] = round(row["playable_s"] / row["wall_s"], 3)
+    return out
+
+
+def _fmt(value, spec: str = ".2f") -> str:
+    return "—" if value is None else format(value, spec)
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| run | chunks | wall s | × mp4 floor | × hls 1-cmd | CPU s | CPU × floor | realtime × "
-            "| py RSS MiB | ffmpeg RSS max / sum MiB | other cores | load 1m before→after |")
-    lines = [head, "|" + "---|" * 12]
+    head = ("| run | chunks | wall s | × mp4 floor | playable s | playable × wall | × hls 1-cmd | CPU s "
+            "| CPU × floor | realtime × | py RSS MiB | ffmpeg RSS max / sum MiB | other cores | load 1m before→after |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         lines.append(
             f"| {r['label']} | {r.get('chunks_label', '—')} | {r['wall_s']:.1f} | {r['wall_vs_mp4']:.2f} "
-            f"| {r['wall_vs_hls']:.2f} | {r['cpu_s']:.1f} | {r['cpu_vs_mp4']:.2f} | {r['realtime_x']:.2f} "
+            f"| {_fmt(r.get('playable_s'), '.1f')} | {_fmt(r.get('playable_vs_wall'))} "
+            f"| {_fmt(r.get('wall_vs_hls'))} | {r['cpu_s']:.1f} | {r['cpu_vs_mp4']:.2f} | {r['realtime_x']:.2f} "
             f"| {r['peak_rss_python_mib']:.0f} | {r['peak_rss_ffmpeg_max_mib']:.0f} / "
             f"{r['peak_rss_ffmpeg_sum_mib']:.0f} | {r['other_cores_during']:.2f}"
             f"{' ⚠' if r['contended'] else ''} | {r['loadavg_before'][0]:.2f}→{r['loadavg_after'][0]:.2f} |"
@@ -442,6 +490,9 @@ def main() -> None:
     parser.add_argument("--chunk-seconds", type=int, help="profile chunk_seconds (default: the profile's)")
     parser.add_argument("--min-chunks", type=int, help="TRANSCODE_MIN_CHUNKS (default: the setting's)")
     parser.add_argument("--workers", type=int, default=2, help="embedded Dramatiq worker threads (default 2)")
+    parser.add_argument("--codecs", default="h264,av1",
+                        help="codecs to encode, h264 always (default h264,av1: the default profile's)")
+    parser.add_argument("--presets", default="", help="e.g. av1=10,hevc=fast (default: the profile's)")
     parser.add_argument("--sweep", nargs="?", const="", default=None, metavar="C:M[:W],...",
                         help="also run the pipeline with other chunkings: chunk_seconds:min_chunks[:workers] "
                              "(default: the profile's chunk_seconds with min_chunks 1 and 2, "
@@ -475,7 +526,9 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
-        plan = plan_make(source)
+        codecs = sorted({"h264", *[c.strip() for c in args.codecs.split(",") if c.strip()]})
+        presets = dict(p.split("=") for p in args.presets.split(",") if p)
+        plan = plan_make(source, codecs=codecs, presets=presets)
         seconds = plan["frames"] / float(Fraction(plan["fps"]))
         default_chunk = args.chunk_seconds or plan["profile_chunk_seconds"]
         default_min = args.min_chunks if args.min_chunks is not None else settings.TRANSCODE_MIN_CHUNKS
@@ -490,9 +543,10 @@ def main() -> None:
             if (tuple(lengths), w) not in seen:
                 seen.add((tuple(lengths), w))
                 unique.append((cs, mc, w, lengths))
-        rungs = ", ".join(f"{r['name']} {r['bitrate'] // 1000}k" for r in plan["rungs"])
+        rungs = "; ".join(f"{codec} ({spec['preset']}): " + ", ".join(
+            f"{r['name']} {r['bitrate'] // 1000}k" for r in spec["rungs"]) for codec, spec in plan["ladders"].items())
         print(f"{seconds:g} s at {plan['fps']} fps, {plan['source']['width']}x{plan['source']['height']}; "
-              f"ladder {rungs}; x264 {plan['preset']}, GOP {plan['gop']}; {os.cpu_count()} CPUs; "
+              f"ladders {rungs}; GOP {plan['gop']}; {os.cpu_count()} CPUs; "
               f"load {os.getloadavg()[0]:.2f}", flush=True)
 
         env = dict(os.environ)
@@ -501,9 +555,13 @@ def main() -> None:
         rows = []
         print("baselines (one ffmpeg command each):", flush=True)
         floor = measure({**common, "kind": "mp4", "label": "baseline mp4 (1 cmd)", "out": str(work / "mp4")}, **kw)
-        hls = measure({**common, "kind": "hls", "label": "baseline hls (1 cmd)", "out": str(work / "hls")}, **kw)
-        floor["label"], hls["label"] = "baseline mp4 (1 cmd)", "baseline hls (1 cmd)"
-        rows += [floor, hls]
+        floor["label"] = "baseline mp4 (1 cmd)"
+        rows.append(floor)
+        hls = None
+        if codecs == ["h264"]:  # ffmpeg's own HLS packager: an H.264-only comparison
+            hls = measure({**common, "kind": "hls", "label": "baseline hls (1 cmd)", "out": str(work / "hls")}, **kw)
+            hls["label"] = "baseline hls (1 cmd)"
+            rows.append(hls)
         print("pipeline:", flush=True)
         for cs, mc, w, lengths in unique:
             label = f"ours c{cs} min{mc} w{w}"
@@ -532,15 +590,22 @@ def main() -> None:
             "contended_rows": [r["label"] for r in rows if r["contended"]],
         }
         print()
-        print(f"{seconds:g} s {plan['source']['height']}p30 source, {len(plan['rungs'])} rungs, "
-              f"x264 {plan['preset']}, {os.cpu_count()} CPUs, {now:%Y-%m-%d %H:%M}")
+        print(f"{seconds:g} s {plan['source']['height']}p30 source, "
+              + ", ".join(f"{c} {len(spec['rungs'])} rungs ({spec['preset']})" for c, spec in plan["ladders"].items())
+              + f", {os.cpu_count()} CPUs, {now:%Y-%m-%d %H:%M}")
         print()
         print(table(rows))
         print()
         for r in ours:
             p = r["phases"]
-            print(f"{r['label']}: {r['chunks_label']}; prepare {p['prepare_s']:.1f} s, encode {p['encode_s']:.1f} s, "
-                  f"merge {p['merge_s']:.1f} s; CPU use {r['cpu_s'] / r['wall_s']:.2f} of {os.cpu_count()} cores")
+            print(f"{r['label']}: {r['chunks_label']} per codec; prepare {p['prepare_s']:.1f} s, encode "
+                  f"{p['encode_s']:.1f} s, last merge {p['merge_s']:.1f} s; CPU use {r['cpu_s'] / r['wall_s']:.2f} of "
+                  f"{os.cpu_count()} cores; playable after {r['playable_s']:.1f} s ({r['playable_vs_wall']:.2f} of the "
+                  f"whole; goal <= 0.5), wall {r['wall_vs_mp4']:.2f}x the floor (goal <= 1.15)")
+            for codec, lad in r["ladders"].items():
+                print(f"    {codec}: chunks {lad['encode_first_start_s']:.1f}-{lad['encode_last_end_s']:.1f} s "
+                      f"({lad['chunk_encode_s']:.1f} chunk-seconds), merged at {lad['merged_at_s']:.1f} s "
+                      f"(merge {lad['merge_s']:.1f} s)")
         disturbed = [r["label"] for r in rows if r["contended"]]
         if disturbed:
             print(f"\n⚠ disturbed by other work on the machine (> {CONTENDED_CORES} cores used by others): "

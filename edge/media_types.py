@@ -6,6 +6,7 @@ import posixpath
 
 MEDIA_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
     ".m4s": "video/iso.segment",
     ".mp4": "video/mp4",
     ".m4a": "audio/mp4",
@@ -18,7 +19,8 @@ MEDIA_TYPES = {
     ".vtt": "text/vtt",
     ".json": "application/json",
 }
-PLAYLIST_SUFFIX = ".m3u8"
+# Manifests (HLS playlists, DASH MPDs): small text, compressed, cached briefly.
+MANIFEST_SUFFIXES = (".m3u8", ".mpd")
 
 
 def media_type_for(key: str) -> str:
@@ -26,4 +28,5 @@ def media_type_for(key: str) -> str:
 
 
 def is_playlist(key: str) -> bool:
-    return key.lower().endswith(PLAYLIST_SUFFIX)
+    """A manifest: an HLS playlist or a DASH MPD."""
+    return key.lower().endswith(MANIFEST_SUFFIXES)

@@ -412,7 +412,10 @@ API_UPLOAD_MAX_BYTES = int(os.environ.get("API_UPLOAD_MAX_BYTES", str(200 * 1024
 API_UPLOAD_TEMP_DIR = Path(os.environ.get("API_UPLOAD_TEMP_DIR", VAR_DIR / "api-uploads"))
 # CORS for browser-based clients of the API only (e.g. https://app.example.org).
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_URLS_REGEX = r"^/api/.*$"
+# ... and the session manifests those clients fetch (a TV or web app's Shaka
+# or hls.js loads /play/t/<token>/manifest.mpd or master.m3u8 cross-origin;
+# the token in the path is the credential, no cookie is involved).
+CORS_URLS_REGEX = r"^/(api|play/t)/.*$"
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "user-agent", "upload-offset")
 CORS_EXPOSE_HEADERS = ("Upload-Offset", "Upload-Length", "Retry-After")
 SPECTACULAR_SETTINGS = {
@@ -435,6 +438,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VideoStatusEnum": "catalog.models.Video.Status",
         "JobStatusEnum": "transcoding.models.TranscodeJob.Status",
+        "LadderStatusEnum": "transcoding.models.CodecLadder.Status",
+        "VideoCodecEnum": "transcoding.models.Codec",
         "UploadStatusEnum": "catalog.models.SourceUpload.Status",
         "SubscriptionStatusEnum": ["active", "pending", "cancelled"],
     },

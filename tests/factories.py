@@ -34,7 +34,7 @@ from streaming.subscribers.models import Plan, Profile
 from streaming.subscribers.plans import plans_ensure
 from streaming.subscribers.services import account_create, profile_create
 from transcoding import ladder
-from transcoding.models import Chunk, EncodingProfile, Rendition, TranscodeJob
+from transcoding.models import Chunk, CodecLadder, EncodingProfile, Rendition, TranscodeJob
 from transcoding.services import profile_default
 
 _numbers = itertools.count(1)
@@ -93,7 +93,8 @@ def job_make(*, video: Video, status: str = TranscodeJob.Status.DONE, fps: Fract
     profile = profile or profile_default()
     gop = ladder.gop_frames(fps, profile.keyframe_seconds)
     frames = int(round((video.duration or 6.0) * fps))
-    rungs = ladder.rungs_for(width=video.width or 1920, height=video.height or 1080, ladder=ladder.APPLE_LADDER)
+    rungs = ladder.rungs_for(width=video.width or 1920, height=video.height or 1080,
+                             ladder=ladder.DEFAULT_RUNGS["h264"])
     chunks = ladder.chunk_plan(total_frames=frames, gop=gop, segment_seconds=profile.segment_seconds,
                                keyframe_seconds=profile.keyframe_seconds, chunk_seconds=profile.chunk_seconds,
                                min_chunks=settings.TRANSCODE_MIN_CHUNKS)
@@ -107,20 +108,24 @@ def job_make(*, video: Video, status: str = TranscodeJob.Status.DONE, fps: Fract
                      "video_codec": "h264", "audio_codec": "aac" if audio else "", "format_name": "mov,mp4,m4a",
                      "bit_rate": 4_000_000, "warnings": []},
         plan={"fps": f"{fps.numerator}/{fps.denominator}", "gop": gop, "frames": frames,
-              "segment_seconds": profile.segment_seconds, "preset": profile.x264_preset,
-              "audio_bitrate": AUDIO_BITRATE, "rungs": [r.as_dict() for r in rungs]},
+              "segment_seconds": profile.segment_seconds, "audio_bitrate": AUDIO_BITRATE,
+              "ladders": {"h264": {"preset": "veryfast", "rungs": [r.as_dict() for r in rungs]}}},
         master_key=f"{ladder_prefix(video.public_id)}/master.m3u8" if done else "",
-        started_at=now - timedelta(seconds=30), merge_requested_at=now if done else None,
-        merge_started_at=now if done else None, merge_attempts=1 if done else 0,
-        finished_at=now if done else None,
+        media_start=0.066667 if done else None,
+        started_at=now - timedelta(seconds=30), finished_at=now if done else None,
+    )
+    CodecLadder.objects.create(
+        job=job, codec="h264", status=CodecLadder.Status.DONE if done else CodecLadder.Status.ENCODING,
+        progress=100.0 if done else 0.0, merge_requested_at=now if done else None,
+        merge_started_at=now if done else None, merge_attempts=1 if done else 0, finished_at=now if done else None,
     )
     chunk_status = Chunk.Status.DONE if done else Chunk.Status.PENDING
     Chunk.objects.bulk_create(
-        [Chunk(job=job, kind=Chunk.Kind.VIDEO, index=c.index, start_frame=c.start_frame, end_frame=c.end_frame,
-               status=chunk_status, progress=100.0 if done else 0.0, attempts=1 if done else 0,
-               worker="test-host:1" if done else "") for c in chunks]
-        + ([Chunk(job=job, kind=Chunk.Kind.AUDIO, index=0, status=chunk_status, progress=100.0 if done else 0.0,
-                  attempts=1 if done else 0)] if audio else [])
+        [Chunk(job=job, kind=Chunk.Kind.VIDEO, codec="h264", index=c.index, start_frame=c.start_frame,
+               end_frame=c.end_frame, status=chunk_status, progress=100.0 if done else 0.0,
+               attempts=1 if done else 0, worker="test-host:1" if done else "") for c in chunks]
+        + ([Chunk(job=job, kind=Chunk.Kind.AUDIO, codec="", index=0, status=chunk_status,
+                  progress=100.0 if done else 0.0, attempts=1 if done else 0)] if audio else [])
     )
     return job
 
@@ -138,14 +143,17 @@ def renditions_make(*, job: TranscodeJob, heights: Sequence[int] | None = None,
     segments = math.ceil(plan["frames"] / fps / plan["segment_seconds"])
     audio_average, audio_peak = (int(AUDIO_BITRATE * 1.02), int(AUDIO_BITRATE * 1.08)) if audio else (0, 0)
     rows = []
-    for rung in sorted(plan["rungs"], key=lambda r: -r["height"]):
+    timescale = 15360
+    timeline = [[0, plan["segment_seconds"] * timescale, segments - 1]]
+    for rung in sorted(plan["ladders"]["h264"]["rungs"], key=lambda r: -r["height"]):
         short = min(rung["width"], rung["height"])
         if heights is not None and short not in heights:
             continue
-        codecs = ladder.avc_codecs("High", AVC_LEVELS.get(short, 40))
+        codecs = f"avc1.6400{AVC_LEVELS.get(short, 40):02x}"  # High, the level x264 picks for the size
         average = int(rung["bitrate"] * 1.04)
         rows.append(Rendition(
-            job=job, kind=Rendition.Kind.VIDEO, name=rung["name"], width=rung["width"], height=rung["height"],
+            job=job, kind=Rendition.Kind.VIDEO, codec="h264", name=rung["name"], width=rung["width"],
+            height=rung["height"], timescale=timescale, timeline=timeline,
             frame_rate=fps, codecs=f"{codecs},{ladder.AUDIO_CODECS}" if audio else codecs,
             target_bitrate=rung["bitrate"], bandwidth=int(average * 1.45) + audio_peak,
             average_bandwidth=average + audio_average,
@@ -155,7 +163,8 @@ def renditions_make(*, job: TranscodeJob, heights: Sequence[int] | None = None,
         ))
     if audio:
         rows.append(Rendition(
-            job=job, kind=Rendition.Kind.AUDIO, name="audio", codecs=ladder.AUDIO_CODECS,
+            job=job, kind=Rendition.Kind.AUDIO, codec="", name="audio", codecs=ladder.AUDIO_CODECS,
+            timescale=48000, timeline=[[0, plan["segment_seconds"] * 48000, segments - 1]],
             target_bitrate=AUDIO_BITRATE, bandwidth=audio_peak, average_bandwidth=audio_average,
             playlist_key=f"{prefix}/audio/index.m3u8", segment_count=segments,
         ))

@@ -1,12 +1,18 @@
 /* The web player: hls.js (CDN with SRI, vendored fallback) or native HLS,
    a quality menu, resume, keyboard, seek previews, the serving edge, QoE
    beacons and heartbeats. No framework, no build step. Menus come from
-   player/menu.js; where and on which rung to start, from player/startup.js
-   (which the page has already run, inline in its head). */
+   player/menu.js; which codec (one per session: AV1 where MediaSource
+   decodes it, else H.264), where and on which rung to start, from
+   codecs.js and player/startup.js (which the page has already run, inline
+   in its head). */
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("player-config").textContent);
+  // What startup.js decided in the page's head: the codec first (codecs.js), then the rung and position.
+  var plan = window.PlayerStartup.plan || window.PlayerStartup.begin(config);
+  // The session's master narrowed to that codec: hls.js never sees another codec's rungs.
+  config.master = plan.master;
   var root = document.getElementById("player");
   var video = document.getElementById("video");
   var $ = function (sel) { return root.querySelector(sel); };
@@ -17,7 +23,7 @@
   // Opening this page is the play request (the Play button links here), so
   // startup time counts from navigation start: page, player, manifest, first frame.
   var state = { hls: null, playRequestedAt: 0, stalledAt: null, started: false,
-                lastTick: null, ended: false, hlsSource: null, plan: null };
+                lastTick: null, ended: false, hlsSource: null, plan: plan, codecs: plan.codecs };
   window.player = { video: video, qoe: qoe, state: state, config: config };
 
   // --- messages ---------------------------------------------------------------------
@@ -150,11 +156,11 @@
         window.PlayerStartup.rememberBandwidth(hls.bandwidthEstimate);
       });
       hls.on(window.Hls.Events.ERROR, onHlsError);
-      hls.loadSource(config.master);
+      hls.loadSource(plan.master);
       hls.attachMedia(video);
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       // Safari and iOS play HLS themselves.
-      video.src = config.master;
+      video.src = plan.master;
       video.addEventListener("loadedmetadata", function () {
         if (plan.position > 5) video.currentTime = plan.position;
         buildQualityMenu([]);
@@ -198,11 +204,13 @@
   /* What a rung is called in the menu and on its button. */
   function levelLabel(level) { return level.height + "p"; }
 
+  /* Auto and the session's rungs (all of one codec), under the codec's name. */
   function buildQualityMenu(levels) {
     var items = [{ value: -1, label: "Auto" }].concat(
       levels.map(function (l, i) { return { value: i, label: levelLabel(l), height: l.height }; })
         .sort(function (a, b) { return b.height - a.height; }));
-    qualityMenu.set(levels.length ? items : []);
+    qualityMenu.set(levels.length ? items : [], undefined,
+                    { text: plan.codecLabel, title: "Video codec", className: "quality-codec" });
     updateQualityLabel();
   }
   function chooseLevel(index) {
@@ -362,6 +370,8 @@
   }
   var preview = $(".seek-preview");
   seek.addEventListener("mousemove", function (e) {
+    // An open menu sits where the preview would: the preview waits until it is closed.
+    if (root.querySelector(".menu.open")) { preview.hidden = true; return; }
     if (!cues.length || !video.duration) return;
     var rect = seek.getBoundingClientRect();
     var t = ((e.clientX - rect.left) / rect.width) * video.duration;
@@ -423,7 +433,6 @@
   // --- go --------------------------------------------------------------------------------
   setServedBy(config.edge.id);
   setBusy(true);
-  state.plan = window.PlayerStartup.plan || window.PlayerStartup.begin(config);
   loadHls().then(attach, function () {
     // Neither the CDN nor our own copy: native HLS may still work.
     if (video.canPlayType("application/vnd.apple.mpegurl")) attach();

@@ -114,3 +114,9 @@ def delete_prefix(prefix: str) -> int:
             removed += 1
         stack.extend(f"{folder}/{d}" for d in dirs)
     return removed
+
+
+def delete(key: str) -> None:
+    """Remove one object if it is there."""
+    if default_storage.exists(key):
+        default_storage.delete(key)

@@ -90,6 +90,11 @@ class PlaybackSession(models.Model):
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     pathways = models.JSONField(default=list, help_text="Pathway ids offered, in the order first given.")
+    codecs = models.JSONField(default=list, blank=True, help_text=(
+        "Video codecs this session may be given, fixed when it began: the ones the client decodes that had a "
+        "merged ladder then (a ladder merged later joins new sessions, never one in progress). Empty: H.264."))
+    manifest = models.CharField(max_length=4, choices=[("hls", "HLS"), ("dash", "DASH")], default="hls",
+                                help_text="The manifest kind the client asked for.")
     edge_name = models.CharField(max_length=80, blank=True, help_text="First choice at start.")
     zone_code = models.CharField(max_length=32, blank=True)
     viewer_zone = models.CharField(

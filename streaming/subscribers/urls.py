@@ -26,6 +26,7 @@ urlpatterns = [
     path("profiles/new/", accounts.profile_new, name="profile-new"),
     path("watch/<uuid:public_id>/", playback.watch, name="watch"),
     path("play/t/<str:token>/master.m3u8", playback.master, name="playback-master"),
+    path("play/t/<str:token>/manifest.mpd", playback.mpd, name="playback-mpd"),
     path("play/<uuid:session_id>/heartbeat", playback.heartbeat, name="playback-heartbeat"),
     path("play/<uuid:session_id>/stop", playback.stop, name="playback-stop"),
     path("", include(catalog_patterns)),

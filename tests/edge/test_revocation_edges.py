@@ -47,7 +47,7 @@ from tests.edge.servers import (
     http_get,
     wait_until,
 )
-from tests.factories import PASSWORD, node_make, subscriber_make, title_make, video_make
+from tests.factories import PASSWORD, node_make, subscriber_make, title_make, video_ready_make
 
 KEYS_RAW = "rv1:revocation-test-secret-0123456789"
 INTERVAL = float(os.environ.get("REVOKE_TEST_INTERVAL", "1"))
@@ -155,7 +155,7 @@ def delivery(live_server, tmp_path, settings, monkeypatch):
     # Devices retry a refused start every 0.3 s; the API's start throttle is not what is tested here.
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "playback_start", "1000/minute")
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "sign_in", "1000/minute")
-    video = video_make(title=title_make(name="Revocation Test"), width=1280, height=720, duration=600.0)
+    video = video_ready_make(title=title_make(name="Revocation Test"), width=1280, height=720, duration=600.0)
     media = Path(settings.MEDIA_ROOT)
     folder = media / "hls" / str(video.public_id) / "v720"
     folder.mkdir(parents=True)

@@ -105,8 +105,9 @@ SOURCES = [
 def test_every_ffmpeg_command_for_a_source_whitelists_protocols_and_demuxers(source, monkeypatch, tmp_path):
     rung = Rung(name="v360", width=640, height=360, bitrate=800_000)
     commands = [
-        ffmpeg.chunk_args(source=source, video_start=0.0, fps=Fraction(30), start_frame=0, end_frame=60,
-                          rungs=[rung], outputs=[tmp_path / "v360.ts"], gop=60, preset="veryfast"),
+        *(ffmpeg.chunk_args(source=source, video_start=0.0, fps=Fraction(30), start_frame=0, end_frame=60,
+                            rungs=[rung], outputs=[tmp_path / "v360.ts"], gop=60, preset=preset, codec=codec)
+          for codec, preset in (("h264", "veryfast"), ("hevc", "medium"), ("av1", "8"))),
         ffmpeg.audio_args(source=source, output=tmp_path / "audio.mp4", bitrate=128_000),
     ]
     seen = []
@@ -126,6 +127,9 @@ def test_commands_on_our_own_intermediates_are_whitelisted_too(tmp_path, monkeyp
     ts = tmp_path / "joined.ts"
     commands = [
         ffmpeg.hls_args(input_path=ts, out_dir=tmp_path, segment_seconds=6, offset=0.0, stream="v"),
+        ffmpeg.hls_args(input_path=tmp_path / "joined.obu", out_dir=tmp_path, segment_seconds=6, offset=0.0,
+                        stream="v:0", container="obu", fps=Fraction(30)),
+        ffmpeg.decode_args(input_path=tmp_path / "index.m3u8", demuxers=ffmpeg.PLAYLIST_DEMUXERS),
         ffmpeg.poster_args(input_path=ts, output=tmp_path / "poster.jpg", at=1.0, height=360),
         ffmpeg.sprite_args(input_path=ts, output=tmp_path / "sprite.jpg", every=5, width=160, height=90,
                            columns=5, rows=5),

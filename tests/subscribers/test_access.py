@@ -25,7 +25,7 @@ from streaming.subscribers.services import (
     playback_stop,
     session_token,
 )
-from tests.factories import PASSWORD, node_beat, node_make, subscriber_make, title_make, video_make
+from tests.factories import PASSWORD, node_beat, node_make, subscriber_make, title_make, video_ready_make
 from tests.fixtures.accounts import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def video():
-    return video_make(title=title_make(name="Revoked Things"), width=1280, height=720, duration=600.0)
+    return video_ready_make(title=title_make(name="Revoked Things"), width=1280, height=720, duration=600.0)
 
 
 def start(user, profile, video, device):

@@ -2,7 +2,9 @@
 from fractions import Fraction
 from itertools import pairwise
 
-from transcoding.ladder import APPLE_LADDER, avc_codecs, chunk_plan, output_fps, rungs_for
+from transcoding.ladder import DEFAULT_RUNGS, chunk_plan, output_fps, rungs_for
+
+APPLE_LADDER = DEFAULT_RUNGS["h264"]
 
 
 def test_no_rung_above_the_source():
@@ -40,6 +42,9 @@ def test_a_tail_shorter_than_a_segment_joins_the_last_chunk():
     assert len(plan) == 1 and plan[0].end_frame == 1110
 
 
-def test_codecs_string():
-    assert avc_codecs("High", 31) == "avc1.64001f"
-    assert avc_codecs("Constrained Baseline", 30) == "avc1.42401e"
+def test_other_codecs_rungs_live_in_their_own_folders_and_reach_2160p_without_upscaling():
+    assert [r.name for r in rungs_for(width=3840, height=2160, ladder=DEFAULT_RUNGS["av1"], codec="av1")][-3:] == [
+        "av1/v1080", "av1/v1440", "av1/v2160"]
+    assert [r.name for r in rungs_for(width=2560, height=1440, ladder=DEFAULT_RUNGS["hevc"], codec="hevc")][-2:] == [
+        "hevc/v1080", "hevc/v1440"]
+    assert max(r.height for r in rungs_for(width=1920, height=1080, ladder=DEFAULT_RUNGS["hevc"], codec="hevc")) == 1080

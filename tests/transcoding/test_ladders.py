@@ -2,11 +2,13 @@
 and that the AV1 ladder keeps the measured saving over H.264."""
 from __future__ import annotations
 
-from transcoding.ladders import (
+from transcoding.ladder import (
     APPLE_H264_LADDER,
     APPLE_HEVC_LADDER,
     AV1_LADDER,
     AV1_VS_APPLE_HEVC,
+    AV1_VS_H264,
+    DEFAULT_RUNGS,
     LADDERS,
     LadderRung,
 )
@@ -42,3 +44,17 @@ def test_av1_ladder_is_the_hevc_table_scaled_and_saves_30_percent_over_h264():
     h264, av1 = _by_height(APPLE_H264_LADDER), _by_height(AV1_LADDER)
     for height in (720, 1080):
         assert av1[height] <= 0.7 * h264[height]
+
+
+def test_profile_defaults_one_rung_per_height_from_the_tables():
+    h264, av1, hevc = (dict(DEFAULT_RUNGS[c]) for c in ("h264", "av1", "hevc"))
+    for rungs in DEFAULT_RUNGS.values():
+        assert len({h for h, _ in rungs}) == len(rungs), "one rung per height (a rung's folder is its height)"
+    apple_h264 = {(r.height, r.kbps) for r in APPLE_H264_LADDER}
+    assert set(h264.items()) <= apple_h264
+    for height, kbps in h264.items():  # AV1: the measured equal-PSNR ratio, 10 kb/s steps
+        assert abs(av1[height] - kbps * AV1_VS_H264) <= 5
+    assert {1440, 2160} <= set(av1) and {1440, 2160} <= set(hevc) and 2160 not in h264
+    apple_hevc = {(r.height, r.kbps) for r in APPLE_HEVC_LADDER}
+    assert {(h, k) for h, k in hevc.items() if h >= 540} <= apple_hevc
+    assert hevc[1080] == 5800, "x265 medium needed 0.92x H.264's bits at 1080p: Apple's 4500 would be worse"

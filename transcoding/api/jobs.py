@@ -12,7 +12,7 @@ from streaming.core.api.base import ApiView
 from streaming.core.api.errors import error_responses
 
 from .. import selectors, services
-from ..models import TranscodeJob
+from ..models import Codec, CodecLadder, TranscodeJob
 
 TAG = "Staff"
 
@@ -21,18 +21,30 @@ class ChunkProgressSerializer(serializers.Serializer):
     # "label" is the API's key; DRF's metaclass moves declared fields off the class,
     # so it does not shadow Field.label at run time.
     label = serializers.CharField()  # type: ignore[assignment]
+    codec = serializers.CharField(allow_blank=True, help_text="h264, av1 or hevc; blank for the audio.")
     status = serializers.CharField()
     progress = serializers.FloatField(help_text="Percent, 0-100.")
     attempts = serializers.IntegerField()
     worker = serializers.CharField(allow_blank=True, help_text="host:pid of the last worker.")
 
 
+class LadderProgressSerializer(serializers.Serializer):
+    codec = serializers.ChoiceField(choices=Codec.choices)
+    status = serializers.ChoiceField(choices=CodecLadder.Status.choices)
+    progress = serializers.FloatField(help_text="Percent, 0-100, of this codec's ladder.")
+    error = serializers.CharField(allow_blank=True, help_text="Why this codec failed (the others still ship).")
+    rungs = serializers.ListField(child=serializers.CharField(), help_text="Planned rung folders, tallest first.")
+
+
 class JobProgressSerializer(serializers.Serializer):
     job_id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=TranscodeJob.Status.choices)
-    progress = serializers.FloatField(help_text="Percent, 0-100, over the whole job.")
+    progress = serializers.FloatField(help_text="Percent, 0-100, over the whole job (every codec).")
     error = serializers.CharField(allow_blank=True, help_text="Why it failed, in plain words.")
-    master_key = serializers.CharField(allow_blank=True, help_text="Storage name of the master playlist when done.")
+    playable = serializers.BooleanField(help_text="The H.264 ladder is merged: the title plays.")
+    master_key = serializers.CharField(allow_blank=True, help_text=(
+        "Storage name of the stored master playlist, over the codecs merged so far (manifest.mpd beside it)."))
+    ladders = LadderProgressSerializer(many=True, help_text="One per codec: H.264 first, then AV1, HEVC.")
     chunks = ChunkProgressSerializer(many=True)
 
 
@@ -79,8 +91,9 @@ class JobRetryApi(ApiView):
     permission_classes = [IsStaff]
 
     @extend_schema(tags=[TAG], operation_id="staff_jobs_retry", request=None,
-                   summary="Retry a failed or cancelled job (staff)",
-                   description="Redoes only what is missing. A job in any other state: 400.",
+                   summary="Retry a failed or cancelled job, or a failed codec (staff)",
+                   description="Redoes only what is missing: a done job whose AV1 or HEVC ladder failed redoes "
+                               "that codec's chunks alone. A job in any other state: 400.",
                    responses={202: JobProgressSerializer, **error_responses(400, 401, 403, 404, 409)})
     def post(self, request, job_id: int):
         job = services.job_retry(job=get_object_or_404(TranscodeJob, pk=job_id))

@@ -7,6 +7,7 @@ from .commands import (  # noqa: F401
     audio_args,
     chunk_args,
     clip_args,
+    decode_args,
     hls_args,
     ladder_hls_args,
     ladder_mp4_args,
@@ -15,8 +16,8 @@ from .commands import (  # noqa: F401
     sample_args,
     sprite_args,
     tone_args,
-    x264_options,
 )
+from .encoders import CODECS, CodecFacts, rung_options  # noqa: F401
 from .errors import MediaError, explain, scrub  # noqa: F401
 from .inputs import (  # noqa: F401
     LOCAL_PROTOCOLS,

@@ -2,33 +2,15 @@
 project (application, benchmarks and tests) that spells ffmpeg flags."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import ffmpeg as ffmpeg_builder
 
 from ..ladder import Rung
-from .inputs import MediaInput, ffmpeg_bin, local_input_options
-
-
-def x264_options(*, rung: Rung, gop: int, preset: str, threads: int | None = 1) -> dict:
-    """x264 High for one rung: average bitrate with a VBV cap (peak 1.5x,
-    buffer 2x), a fixed closed GOP with no scene-cut keyframes (keyframes on
-    the grid, so every rung's segments start at the same instants).
-
-    ``threads=1`` (the pipeline): x264's frame threads make VBV output differ
-    run to run; single-threaded, a redelivered chunk writes the very same
-    bytes, and cores are used by running chunks side by side. ``None``
-    leaves x264's own threading (the one-command floor of the benchmark)."""
-    options = {
-        "vcodec": "libx264", "preset": preset, "profile:v": "high",
-        "b:v": rung.bitrate, "maxrate": int(rung.bitrate * 1.5), "bufsize": int(rung.bitrate * 2),
-        "g": gop, "keyint_min": gop, "sc_threshold": 0, "bf": 3, "flags": "+cgop",
-    }
-    if threads is not None:
-        options["threads"] = threads
-    return options
+from .encoders import CODECS, rung_options
+from .inputs import PACKAGE_DEMUXERS, MediaInput, ffmpeg_bin, local_input_options
 
 
 def aac_options(*, bitrate: int) -> dict:
@@ -38,20 +20,26 @@ def aac_options(*, bitrate: int) -> dict:
 
 def chunk_args(
     *, source: MediaInput, video_start: float, fps: Fraction, start_frame: int, end_frame: int,
-    rungs: Sequence[Rung], outputs: Sequence[Path], gop: int, preset: str,
+    rungs: Sequence[Rung], outputs: Sequence[Path], gop: int, preset: str, codec: str = "h264",
 ) -> list[str]:
-    """Decode a chunk once, scale it to every rung, encode each to MPEG-TS.
+    """Decode a chunk once, scale it to every rung of one codec, encode each
+    rung with that codec's options (``encoders.rung_options``) to the
+    codec's intermediate: MPEG-TS for H.264 and HEVC, an AV1 OBU stream.
 
     The cut is exact in output frames: after normalising the source's start
     and converting to a constant ``fps`` (pts = frame number), ``trim`` keeps
     frames [start_frame, end_frame). ``-copyts`` keeps those absolute
     timestamps, so chunks concatenate byte for byte into one continuous
     stream; every chunk starts on the keyframe grid (GOP-aligned, fixed GOP,
-    no scene-cut keyframes), so all rungs share their segment boundaries.
-    Timestamps are offset by 1 s and never shifted per chunk, so the B-frame
-    reorder delay is the same in every chunk and joins neither gap nor overlap.
-    The output is deterministic: the same chunk encodes to the same bytes.
+    no scene-cut keyframes), so all rungs of all codecs share their segment
+    boundaries. MPEG-TS timestamps are offset by 1 s and never shifted per
+    chunk, so the B-frame reorder delay is the same in every chunk and joins
+    neither gap nor overlap; an OBU stream carries no timestamps at all (AV1
+    has no reordering at the container level) and is timed by frame count
+    when packaged. The output is deterministic: the same chunk encodes to
+    the same bytes.
     """
+    container = CODECS[codec].intermediate
     start_s = float(Fraction(start_frame) / fps)
     end_s = float(Fraction(end_frame) / fps)
     seek = max(0.0, start_s - 1.0)
@@ -64,15 +52,16 @@ def chunk_args(
         .filter("trim", start_pts=start_frame, end_pts=end_frame)
     )
     split = stream.filter_multi_output("split", len(rungs))
+    timing = ({"avoid_negative_ts": "disabled", "muxdelay": 0, "muxpreload": 0, "output_ts_offset": 1}
+              if container == "mpegts" else {})
     outs = []
     for i, (rung, path) in enumerate(zip(rungs, outputs, strict=True)):
         scaled = split.stream(i).filter("scale", rung.width, rung.height, flags="bicubic").filter(
             "format", "yuv420p"
         )
         outs.append(ffmpeg_builder.output(
-            scaled, str(path), f="mpegts",
-            **x264_options(rung=rung, gop=gop, preset=preset),
-            **{"avoid_negative_ts": "disabled", "muxdelay": 0, "muxpreload": 0, "output_ts_offset": 1},
+            scaled, str(path), f=container,
+            **rung_options(codec, bitrate=rung.bitrate, gop=gop, preset=preset), **timing,
         ))
     cmd = ffmpeg_builder.merge_outputs(*outs).global_args("-copyts").overwrite_output()
     return cmd.compile(cmd=ffmpeg_bin())
@@ -86,18 +75,45 @@ def audio_args(*, source: MediaInput, output: Path, bitrate: int) -> list[str]:
 
 
 def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: float,
-             stream: str) -> list[str]:
-    """Package one rung (stream "v") or the audio (stream "a") into fMP4 HLS
-    with a stream copy; ``offset`` moves its timestamps (seconds)."""
-    inp = ffmpeg_builder.input(str(input_path), itsoffset=f"{offset:.6f}", **local_input_options(input_path))
+             stream: str, container: str = "mpegts", fps: Fraction | None = None,
+             sample_entry: str | None = None) -> list[str]:
+    """Package one rung (stream "v:0") or the audio (stream "a:0") into fMP4
+    HLS with a stream copy; ``offset`` moves its timestamps (seconds). An
+    OBU stream (``container="obu"``) has no timestamps: frames are timed at
+    ``fps`` from 0, then moved by ``offset``. ``sample_entry`` sets the fMP4
+    sample entry where a codec has two (HEVC: ``hvc1``, which Apple's
+    players require, not the muxer's default ``hev1``; the tag given to the
+    encoder does not survive MPEG-TS). With ``hvc1`` the parameter sets live
+    in the sample entry only (ISO/IEC 14496-15, Apple authoring spec 1.10):
+    the VPS/SPS/PPS x265 repeats in-band at every IDR for MPEG-TS are taken
+    out of the samples (the init segment's hvcC keeps them)."""
+    options: dict[str, str] = {"itsoffset": f"{offset:.6f}"}
+    if container == "obu":
+        if fps is None:
+            raise ValueError("an OBU stream needs its frame rate")
+        options.update(f="obu", framerate=f"{fps.numerator}/{fps.denominator}")
+    inp = ffmpeg_builder.input(str(input_path), **options,
+                               **local_input_options(input_path, PACKAGE_DEMUXERS + ",obu"))
     out = ffmpeg_builder.output(
         inp[stream], str(out_dir / "index.m3u8"), f="hls", c="copy",
         hls_time=segment_seconds, hls_playlist_type="vod", hls_segment_type="fmp4",
         hls_fmp4_init_filename="init.mp4",
         hls_segment_filename=str(out_dir / "seg_%05d.m4s"),
-        hls_flags="independent_segments",
+        hls_flags="independent_segments", **({"tag:v": sample_entry} if sample_entry else {}),
+        **({"bsf:v": "filter_units=remove_types=32|33|34"} if sample_entry == "hvc1" else {}),
     )
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def decode_args(*, input_path: Path, demuxers: str = PACKAGE_DEMUXERS) -> list[str]:
+    """Decode every frame of one of our own files (or, with the hls demuxer
+    allowed, one of our own media playlists and every segment it lists) and
+    throw the pictures away: ffmpeg exits non-zero at the first decoding
+    error (``-xerror``) and prints nothing but errors. A check that a
+    package decodes, for tests and tools."""
+    inp = ffmpeg_builder.input(str(input_path), **local_input_options(input_path, demuxers))
+    out = ffmpeg_builder.output(inp, "-", f="null", xerror=None).global_args("-hide_banner", "-v", "error")
+    return out.compile(cmd=ffmpeg_bin())
 
 
 def poster_args(*, input_path: Path, output: Path, at: float, height: int) -> list[str]:
@@ -131,14 +147,18 @@ def _ladder_graph(source: MediaInput, *, fps: Fraction, rungs: Sequence[Rung]):
     return inp, scaled
 
 
-def ladder_mp4_args(*, source: MediaInput, out_dir: Path, fps: Fraction, rungs: Sequence[Rung], gop: int,
-                    preset: str, audio_bitrate: int | None) -> list[str]:
-    """ONE ffmpeg command: decode once, write every rung as plain MP4 (and the
-    audio once), x264 with its own threading: the encoder's floor on a machine."""
-    inp, scaled = _ladder_graph(source, fps=fps, rungs=rungs)
-    outs = [ffmpeg_builder.output(stream, str(out_dir / f"{rung.name}.mp4"), an=None,
-                                  **x264_options(rung=rung, gop=gop, preset=preset, threads=None))
-            for rung, stream in zip(rungs, scaled, strict=True)]
+def ladder_mp4_args(*, source: MediaInput, out_dir: Path, fps: Fraction, ladders: Mapping[str, Sequence[Rung]],
+                    presets: Mapping[str, str], gop: int, audio_bitrate: int | None) -> list[str]:
+    """ONE ffmpeg command: decode once, write every rung of every codec in
+    ``ladders`` ({codec: rungs}) as plain MP4 (and the audio once), each
+    encoder with its own threading (``pinned=False``): the encoders' floor
+    on a machine."""
+    every = [(codec, rung) for codec, rungs in ladders.items() for rung in rungs]
+    inp, scaled = _ladder_graph(source, fps=fps, rungs=[rung for _, rung in every])
+    outs = [ffmpeg_builder.output(stream, str(out_dir / f"{rung.name.replace('/', '-')}.mp4"), an=None,
+                                  **rung_options(codec, bitrate=rung.bitrate, gop=gop, preset=presets[codec],
+                                                 pinned=False))
+            for (codec, rung), stream in zip(every, scaled, strict=True)]
     if audio_bitrate:
         outs.append(ffmpeg_builder.output(inp["a:0"], str(out_dir / "audio.mp4"), vn=None,
                                           **aac_options(bitrate=audio_bitrate)))
@@ -147,14 +167,18 @@ def ladder_mp4_args(*, source: MediaInput, out_dir: Path, fps: Fraction, rungs: 
 
 def ladder_hls_args(*, source: MediaInput, out_dir: Path, fps: Fraction, rungs: Sequence[Rung], gop: int,
                     preset: str, audio_bitrate: int, segment_seconds: int) -> list[str]:
-    """ONE ffmpeg command writing the ladder as fMP4 HLS with ``-var_stream_map``
-    (every rung, the audio once as an audio group): ffmpeg's own packager, to compare with."""
+    """ONE ffmpeg command writing an H.264 ladder as fMP4 HLS with
+    ``-var_stream_map`` (every rung, the audio once as an audio group):
+    ffmpeg's own packager, to compare with."""
     inp, scaled = _ladder_graph(source, fps=fps, rungs=rungs)
     rate_keys = ("b:v", "maxrate", "bufsize")
-    options = {k: v for k, v in x264_options(rung=rungs[0], gop=gop, preset=preset, threads=None).items()
-               if k not in rate_keys}
+
+    def h264(rung: Rung, pinned: bool) -> dict:
+        return rung_options("h264", bitrate=rung.bitrate, gop=gop, preset=preset, pinned=pinned)
+
+    options = {k: v for k, v in h264(rungs[0], False).items() if k not in rate_keys}
     for i, rung in enumerate(rungs):  # each rung its own rate: the option with a stream specifier
-        rate = x264_options(rung=rung, gop=gop, preset=preset)
+        rate = h264(rung, True)
         options.update({f"{key.split(':')[0]}:v:{i}": rate[key] for key in rate_keys})
     stream_map = " ".join(f"v:{i},agroup:aud,name:{r.name}" for i, r in enumerate(rungs))
     out = ffmpeg_builder.output(
@@ -184,7 +208,8 @@ def clip_args(*, output: Path, size: str = "640x360", rate: str | int = 30, seco
         streams.append(ffmpeg_builder.input("sine=frequency=440:sample_rate=48000:beep_factor=4",
                                             f="lavfi", t=seconds).audio)
         options.update({"acodec": "aac", "b:a": "96k"})
-    out = ffmpeg_builder.output(*streams, str(output), **options, **(extra or {}))
+    options.update(extra or {})  # ``extra`` may override, e.g. the audio bitrate
+    out = ffmpeg_builder.output(*streams, str(output), **options)
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
 
 

@@ -15,7 +15,7 @@ properties the chunked pipeline relies on, for every codec:
    retried task never changes a segment that an edge may already cache.
 
 What each encoder needed (measured with ffmpeg 5.1, x264 164, x265 3.5,
-SVT-AV1 1.4.1; tests/transcoding/test_encoders.py proves it on real encodes):
+SVT-AV1 1.4.1; tests/transcoding/ffmpeg/test_encoders.py proves it on real encodes):
 
 - x264: ``threads=1`` (frame threads make VBV output vary run to run).
 - x265: ``pools=none:frame-threads=1`` (no thread pool, so no WPP and no
@@ -38,10 +38,15 @@ SVT-AV1 1.4.1; tests/transcoding/test_encoders.py proves it on real encodes):
   are VBR with a target and no cap (``maxrate`` is not passed, so the
   container does not advertise a cap that is not enforced); the packager
   must declare BANDWIDTH from the measured peak, as it does for all codecs.
+
+``pinned=False`` drops the thread pinning (x264 ``threads``, x265
+``pools``/``frame-threads``, SVT-AV1 ``lp``): each encoder then uses every
+core, as a one-command ladder would. Only the benchmark's floor uses it; the
+pipeline's chunks must be pinned to be redelivery-safe.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["CodecFacts", "CODECS", "h264_options", "hevc_options", "av1_options",
@@ -60,7 +65,8 @@ class CodecFacts:
     encoder: str              # ffmpeg encoder
     sample_entry: str         # fMP4 sample entry the options produce
     containers: tuple[str, ...]
-    default_preset: str
+    default_preset: str       # what a new profile gets (transcoding.ladder.DEFAULT_PRESETS reads it)
+    intermediate: str         # the chunk files' container: joined byte for byte per rung before packaging
     capped: bool              # VBV peak cap enforced by the encoder
     deterministic: bool       # same input + options -> same bytes (proved in tests)
     threads: str              # how parallelism is pinned, and why it is
@@ -69,17 +75,21 @@ class CodecFacts:
 CODECS: dict[str, CodecFacts] = {
     "h264": CodecFacts(
         name="h264", encoder="libx264", sample_entry="avc1", containers=("fmp4", "mpegts"),
-        default_preset="veryfast", capped=True, deterministic=True,
+        default_preset="veryfast", intermediate="mpegts", capped=True, deterministic=True,
         threads="threads=1: x264 frame threads make VBV decisions timing-dependent",
     ),
     "hevc": CodecFacts(
         name="hevc", encoder="libx265", sample_entry="hvc1", containers=("fmp4",),
-        default_preset="fast", capped=True, deterministic=True,
+        # medium, not fast: at 1080p x265 fast needed 1.04x H.264's bits for
+        # equal PSNR-Y, medium 0.92x (bench/results/codec_quality-pan*.json).
+        default_preset="medium", intermediate="mpegts", capped=True, deterministic=True,
         threads="pools=none:frame-threads=1: no thread pool, no WPP, nothing concurrent",
     ),
     "av1": CodecFacts(
         name="av1", encoder="libsvtav1", sample_entry="av01", containers=("fmp4",),
-        default_preset="8", capped=False, deterministic=True,
+        # AV1 in MPEG-TS is written as opaque data by ffmpeg 5.1 (and not read
+        # back): chunks are low-overhead OBU streams, which join byte for byte.
+        default_preset="8", intermediate="obu", capped=False, deterministic=True,
         threads="lp=1: with more logical processors SVT-AV1 VBR output varies run to run",
     ),
 }
@@ -90,34 +100,36 @@ def _check(bitrate: int, gop: int) -> None:
         raise ValueError(f"bitrate and gop must be positive (got {bitrate}, {gop})")
 
 
-def h264_options(*, bitrate: int, gop: int, preset: str = "veryfast") -> dict[str, object]:
+def h264_options(*, bitrate: int, gop: int, preset: str = "veryfast", pinned: bool = True) -> dict[str, object]:
     """libx264 High, as the H.264 pipeline encodes today: fixed GOP, no
     scene-cut keyframes (``sc_threshold=0``), closed GOPs (``+cgop``) with 3
     B-frames, VBV-capped ABR, one thread."""
     _check(bitrate, gop)
-    return {
+    options: dict[str, object] = {
         "vcodec": "libx264", "preset": preset, "profile:v": "high", "pix_fmt": "yuv420p",
         "b:v": bitrate, "maxrate": int(bitrate * MAXRATE_FACTOR), "bufsize": int(bitrate * BUFSIZE_FACTOR),
         "g": gop, "keyint_min": gop, "sc_threshold": 0, "bf": 3, "flags": "+cgop",
-        "threads": 1,
     }
+    if pinned:
+        options["threads"] = 1
+    return options
 
 
 def _params(values: Mapping[str, object]) -> str:
     return ":".join(f"{k}={v}" for k, v in values.items())
 
 
-def hevc_options(*, bitrate: int, gop: int, preset: str = "fast") -> dict[str, object]:
+def hevc_options(*, bitrate: int, gop: int, preset: str = "medium", pinned: bool = True) -> dict[str, object]:
     """libx265 Main 8-bit in an ``hvc1`` sample entry (Apple: HEVC in fMP4
     with parameter sets in the sample description, authoring spec 1.5, 1.10).
     ``keyint=min-keyint=gop`` and ``scenecut=0`` fix the keyframe grid,
     ``open-gop=0`` makes each keyframe an IDR (no CRA with leading pictures
     referencing the previous GOP), VBV caps the peak."""
     _check(bitrate, gop)
-    x265 = {
-        "keyint": gop, "min-keyint": gop, "scenecut": 0, "open-gop": 0,
-        "pools": "none", "frame-threads": 1, "log-level": "error",
-    }
+    x265: dict[str, object] = {"keyint": gop, "min-keyint": gop, "scenecut": 0, "open-gop": 0}
+    if pinned:
+        x265.update({"pools": "none", "frame-threads": 1})
+    x265["log-level"] = "error"
     return {
         "vcodec": "libx265", "preset": preset, "profile:v": "main", "pix_fmt": "yuv420p",
         "tag:v": "hvc1",
@@ -127,7 +139,7 @@ def hevc_options(*, bitrate: int, gop: int, preset: str = "fast") -> dict[str, o
     }
 
 
-def av1_options(*, bitrate: int, gop: int, preset: int | str = 8) -> dict[str, object]:
+def av1_options(*, bitrate: int, gop: int, preset: int | str = 8, pinned: bool = True) -> dict[str, object]:
     """libsvtav1 Main 8-bit, VBR (see the module docstring: 1.4.1 cannot cap
     VBR). ``keyint=gop`` fixes the grid; ``scd=0`` is belt and braces (with
     ``scd=1`` SVT-AV1 1.4.1 warns that it "will not insert a key frame at
@@ -135,7 +147,9 @@ def av1_options(*, bitrate: int, gop: int, preset: int | str = 8) -> dict[str, o
     KEY frame (closed GOP) rather than a hidden forward keyframe; ``lp=1``
     keeps the output deterministic."""
     _check(bitrate, gop)
-    svt = {"rc": 1, "keyint": gop, "scd": 0, "irefresh-type": 2, "lp": 1}
+    svt: dict[str, object] = {"rc": 1, "keyint": gop, "scd": 0, "irefresh-type": 2}
+    if pinned:
+        svt["lp"] = 1
     return {
         "vcodec": "libsvtav1", "preset": int(preset), "pix_fmt": "yuv420p",
         "b:v": bitrate, "g": gop,
@@ -143,10 +157,13 @@ def av1_options(*, bitrate: int, gop: int, preset: int | str = 8) -> dict[str, o
     }
 
 
-_BUILDERS = {"h264": h264_options, "hevc": hevc_options, "av1": av1_options}
+_BUILDERS: dict[str, Callable[..., dict[str, object]]] = {
+    "h264": h264_options, "hevc": hevc_options, "av1": av1_options,
+}
 
 
-def rung_options(codec: str, *, bitrate: int, gop: int, preset: str | int | None = None) -> dict[str, object]:
+def rung_options(codec: str, *, bitrate: int, gop: int, preset: str | int | None = None,
+                 pinned: bool = True) -> dict[str, object]:
     """Options for one rung: ``codec`` is ``h264``, ``hevc`` or ``av1``;
     ``preset`` defaults to the codec's ``CodecFacts.default_preset``."""
     try:
@@ -154,7 +171,8 @@ def rung_options(codec: str, *, bitrate: int, gop: int, preset: str | int | None
         facts = CODECS[codec]
     except KeyError:
         raise ValueError(f"unknown codec {codec!r}; expected one of {sorted(_BUILDERS)}") from None
-    return build(bitrate=bitrate, gop=gop, preset=str(facts.default_preset if preset is None else preset))
+    return build(bitrate=bitrate, gop=gop, preset=str(facts.default_preset if preset is None else preset),
+                 pinned=pinned)
 
 
 def as_args(options: Mapping[str, object]) -> list[str]:

@@ -18,9 +18,20 @@ class MediaError(Exception):
         self.retryable = retryable
 
 
+ENCODER_RE = re.compile(r"unknown encoder '([^']+)'", re.IGNORECASE)
+
+
 def explain(stderr: str) -> str:
     """Turn ffmpeg's last words into a reason a person understands."""
     text = stderr.lower()
+    missing = ENCODER_RE.search(stderr)
+    if missing:
+        return f"The {missing.group(1)} encoder is missing from this worker's ffmpeg."
+    if "error while opening encoder" in text or "error setting encoder parameters" in text:
+        first = next((line.strip() for line in stderr.splitlines()
+                      if "encoder" in line.lower() and "parameter" in line.lower()), "")
+        return ("The encoder refused this rung (its picture size, frame rate or bitrate)"
+                + (f": {URL_RE.sub('<source>', first)[:200]}" if first else "."))
     if "moov atom not found" in text:
         return "The file is truncated or damaged: its index (moov atom) is missing. Upload the complete file."
     if "not in format whitelist" in text or "not on whitelist" in text or "protocol_whitelist" in text:

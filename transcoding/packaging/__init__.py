@@ -1,6 +1,11 @@
-"""Packaging: everything we write around the segments ffmpeg produced
-(media and I-frame playlists, the master, seek previews) and read back from
-them. The public names are re-exported here."""
+"""Packaging: everything we write around the CMAF segments ffmpeg produced
+(media and I-frame playlists, the HLS multivariant playlist, the DASH MPD
+over the same files, seek previews) and read back from them (CODECS strings,
+timelines, bit rates). The public names are re-exported here."""
+from .codecs import codecs_from_init  # noqa: F401
+from .dash import render_mpd  # noqa: F401
+from .dash_ladder import NoDashTimeline, dash_presentation  # noqa: F401
+from .dash_model import BaseUrl, measure_segments, timeline_runs  # noqa: F401
 from .fmp4 import first_sample_end  # noqa: F401
 from .master import (  # noqa: F401
     RELATIVE,

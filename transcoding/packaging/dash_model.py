@@ -99,7 +99,7 @@ class Steering:
     priority order: Shaka 5.2 splits the attribute on commas, so a list
     matches no single pathway and it falls back to all BaseURLs in order
     (plain failover) until the steering server answers; a single name pins
-    Shaka to that one pathway, dead or alive (tests/transcoding/
+    Shaka to that one pathway, dead or alive (tests/transcoding/packaging/
     test_dash_playback.py shows all three cases)."""
     server: str
     default_service_locations: tuple[str, ...]
@@ -145,3 +145,23 @@ def video_set(representations: Sequence[VideoRepresentation]) -> VideoSet:
     if len(families) > 1:
         raise ValueError(f"one AdaptationSet per codec, got {sorted(families)}")
     return VideoSet(tuple(representations))
+
+
+def timeline_runs(files: SegmentFiles) -> list[list[int]]:
+    """A rendition's segments as ``[[start, duration, repeats], ...]`` (the
+    SegmentTimeline's S elements: a run of equal, contiguous segments is one
+    entry), for storing with its Rendition row."""
+    runs: list[list[int]] = []
+    for seg in files.segments:
+        last = runs[-1] if runs else None
+        if last and seg.duration == last[1] and seg.start == last[0] + last[1] * (last[2] + 1):
+            last[2] += 1
+        else:
+            runs.append([seg.start, seg.duration, 0])
+    return runs
+
+
+def segments_from_runs(runs: Iterable[Sequence[int]]) -> tuple[Segment, ...]:
+    """The inverse of ``timeline_runs``."""
+    return tuple(Segment(start + i * duration, duration) for start, duration, repeats in runs
+                 for i in range(repeats + 1))

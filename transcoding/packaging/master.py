@@ -73,23 +73,32 @@ def start_variant_first(variants: list, *, start_bps: int = START_BPS) -> list:
     return ordered
 
 
-def ladder_parts(renditions: Sequence, *, max_height: int | None = None) -> tuple[list[Variant], list[Media]]:
-    """The variants (start variant first) and media renditions of a ladder,
-    from its Rendition rows; rungs whose short side is above ``max_height``
-    (a plan's cap) are left out. The package's stored master and every
+def ladder_parts(renditions: Sequence, *, max_height: int | None = None,
+                 codecs: Sequence[str] | None = None) -> tuple[list[Variant], list[Media]]:
+    """The variants and media renditions of a ladder, from its Rendition
+    rows; rungs whose short side is above ``max_height`` (a plan's cap) are
+    left out, and so are codecs not in ``codecs`` (None: every codec). The
+    variants come codec by codec in the order of ``codecs`` (default: the
+    order of the rows), each codec's start variant first: the first listed
+    variant is where a player starts. The package's stored master and every
     session's master are built from this."""
     audio = next((r for r in renditions if r.kind == "audio"), None)
-    variants = start_variant_first([
-        Variant(
-            stable_id=r.name, uri=f"{r.name}/index.m3u8", bandwidth=r.bandwidth,
-            average_bandwidth=r.average_bandwidth, codecs=r.codecs, resolution=(r.width, r.height),
-            frame_rate=r.frame_rate or 0.0, audio_group="aud" if audio else None,
-            iframe_uri=f"{r.name}/{r.iframe_playlist_key.rsplit('/', 1)[-1]}" if r.iframe_playlist_key else None,
-            iframe_bandwidth=r.iframe_bandwidth,
-        )
-        for r in renditions
-        if r.kind == "video" and (max_height is None or min(r.width, r.height) <= max_height)
-    ])
+    videos = [r for r in renditions if r.kind == "video"
+              and (max_height is None or min(r.width, r.height) <= max_height)
+              and (codecs is None or r.codec in codecs)]
+    order = list(codecs) if codecs is not None else list(dict.fromkeys(r.codec for r in videos))
+    variants: list[Variant] = []
+    for codec in order:
+        variants += start_variant_first([
+            Variant(
+                stable_id=r.name, uri=f"{r.name}/index.m3u8", bandwidth=r.bandwidth,
+                average_bandwidth=r.average_bandwidth, codecs=r.codecs, resolution=(r.width, r.height),
+                frame_rate=r.frame_rate or 0.0, audio_group="aud" if audio else None,
+                iframe_uri=f"{r.name}/{r.iframe_playlist_key.rsplit('/', 1)[-1]}" if r.iframe_playlist_key else None,
+                iframe_bandwidth=r.iframe_bandwidth,
+            )
+            for r in videos if r.codec == codec
+        ])
     media = [Media(type="AUDIO", group_id="aud", name="Main", uri=f"{audio.name}/index.m3u8", stable_id=audio.name,
                    language="und", channels="2")] if audio else []
     return variants, media

@@ -1,7 +1,18 @@
-"""BREAK + PROCESS + UPLOAD: one chunk decoded once and encoded to every
-rung, its outputs stored under deterministic keys; the audio once per title.
-Each attempt claims its chunk by compare-and-set and is fenced by its
-attempt number, so a redelivered message is harmless."""
+"""BREAK + PROCESS + UPLOAD: one chunk of one codec, decoded once and
+encoded to every rung of that codec, its outputs stored under
+deterministic keys; the audio once per title. Each attempt claims its chunk
+by compare-and-set and is fenced by its attempt number, so a redelivered
+message is harmless.
+
+One message per chunk x codec (not one decode feeding every codec's
+encoders): H.264's messages go first, so its ladder is merged and the
+title playable while AV1 and HEVC still encode (a chunk feeding all codecs
+at once would finish its H.264 rungs only when its slowest AV1 rung does);
+a codec that fails, or is missing on a worker, fails only its own
+messages; Retry redoes only its chunks. The price is one more decode and
+scale of the source per extra codec, small next to an AV1 or HEVC encode.
+Merges go before chunks (actor priorities), and an AV1/HEVC chunk steps
+aside while H.264's merge waits for a thread."""
 from __future__ import annotations
 
 import time
@@ -12,29 +23,50 @@ from django.utils import timezone
 
 from streaming.core import storage
 
-from .. import ffmpeg, ladder
-from ..models import Chunk, TranscodeJob
+from .. import ffmpeg, ladder, tasks
+from ..models import Chunk, Codec, CodecLadder, TranscodeJob
 from ..sources import source_input
-from .jobs import job_fail, job_merge_if_ready, job_progress_update
+from .state import job_progress_update, ladder_fail, ladder_merge_if_ready
 from .steps import JobGone, scratch, worker_name
 
+EXTENSIONS = {"mpegts": "ts", "obu": "obu"}
+# How long an AV1/HEVC chunk steps aside while H.264's merge waits for a thread.
+STEP_ASIDE_MS = 500
 
-def chunk_key(job: TranscodeJob, chunk: Chunk, rung: str) -> str:
+
+def chunk_key(job: TranscodeJob, chunk: Chunk, rung: str = "") -> str:
+    """``work/<video>/job-N/<codec>/c00003/v720.ts`` (``.obu`` for AV1), or the audio."""
     if chunk.kind == Chunk.Kind.AUDIO:
         return f"{job.work_prefix}/audio.mp4"
-    return f"{job.work_prefix}/chunks/c{chunk.index:05d}/{rung}.ts"
+    leaf = rung.rsplit("/", 1)[-1]
+    return f"{codec_work_prefix(job, chunk.codec)}/c{chunk.index:05d}/{leaf}.{intermediate_ext(chunk.codec)}"
+
+
+def codec_work_prefix(job: TranscodeJob, codec: str) -> str:
+    return f"{job.work_prefix}/{codec}"
+
+
+def intermediate_ext(codec: str) -> str:
+    return EXTENSIONS[ffmpeg.CODECS[codec].intermediate]
 
 
 def chunk_process(*, chunk_id: int) -> None:
     chunk = Chunk.objects.select_related("job", "job__video").filter(pk=chunk_id).first()
     if chunk is None:
         return
+    codec = chunk.codec or Codec.H264  # the audio belongs to the H.264 ladder's merge
     if chunk.status == Chunk.Status.DONE:
         # Redelivered after its work was done, e.g. because sending the merge
         # failed while the broker was down: make sure the merge is asked for.
-        job_merge_if_ready(job_id=chunk.job_id, resend=True)
+        ladder_merge_if_ready(job_id=chunk.job_id, codec=codec, resend=True)
         return
-    if chunk.job.status != TranscodeJob.Status.ENCODING:
+    if chunk.job.status != TranscodeJob.Status.ENCODING or not _ladder_encoding(chunk.job_id, codec):
+        return
+    if codec != Codec.H264 and _h264_merge_waiting(chunk.job_id):
+        # Step aside for the merge that makes the title playable: this thread
+        # would otherwise take this (long) chunk before the merge's message
+        # reaches the worker's queue, and the title would wait for it.
+        tasks.chunk_encode_later.send_with_options(args=(chunk_id,), delay=STEP_ASIDE_MS)
         return
     attempt = chunk_claim(chunk=chunk)
     if attempt is None:
@@ -48,8 +80,8 @@ def chunk_process(*, chunk_id: int) -> None:
             else:
                 _video_encode(job=job, chunk=chunk, tmp=tmp, mine=mine)
     except JobGone:
-        # Stopped because the job was cancelled or failed elsewhere (a retry redoes
-        # it), or a newer attempt claimed the chunk (it does the work).
+        # Stopped because the job or this codec was cancelled or failed
+        # elsewhere (a retry redoes it), or a newer attempt claimed the chunk.
         mine.update(status=Chunk.Status.PENDING, progress=0)
         return
     except ffmpeg.MediaError as exc:
@@ -57,15 +89,32 @@ def chunk_process(*, chunk_id: int) -> None:
             return  # superseded: the newer attempt decides
         if exc.retryable:
             raise
-        job_fail(job_id=job.pk, reason=f"{exc.message} (while encoding {chunk})")
+        ladder_fail(job_id=job.pk, codec=codec, reason=_reason(chunk, exc.message))
         return
     except Exception as exc:
         mine.update(status=Chunk.Status.FAILED, error=repr(exc)[:2000])
-        raise  # dramatiq retries; when retries run out the job fails with this reason
+        raise  # dramatiq retries; when retries run out the codec fails with this reason
     if not mine.update(status=Chunk.Status.DONE, progress=100, finished_at=timezone.now()):
         return
     job_progress_update(job_id=job.pk)
-    job_merge_if_ready(job_id=job.pk)
+    ladder_merge_if_ready(job_id=job.pk, codec=codec)
+
+
+def _reason(chunk: Chunk, message: str) -> str:
+    if chunk.kind == Chunk.Kind.AUDIO:
+        return f"{message} (while encoding {chunk})"
+    facts = ffmpeg.CODECS[chunk.codec]
+    return f"{Codec(chunk.codec).label} ({facts.encoder}): {message} (while encoding {chunk} on {worker_name()})"
+
+
+def _h264_merge_waiting(job_id: int) -> bool:
+    """H.264's merge was asked for and no worker has started it yet."""
+    return CodecLadder.objects.filter(job_id=job_id, codec=Codec.H264, status=CodecLadder.Status.MERGING,
+                                      merge_started_at__isnull=True).exists()
+
+
+def _ladder_encoding(job_id: int, codec: str) -> bool:
+    return CodecLadder.objects.filter(job_id=job_id, codec=codec, status=CodecLadder.Status.ENCODING).exists()
 
 
 def chunk_claim(*, chunk: Chunk) -> int | None:
@@ -84,8 +133,10 @@ def chunk_claim(*, chunk: Chunk) -> int | None:
 
 def _progress_reporter(*, chunk: Chunk, total: int, mine):
     """Called by ffmpeg.run with frames done: store percent; stop if the job
-    was cancelled or failed, or if a newer attempt took the chunk over."""
+    or the chunk's codec was cancelled or failed, or if a newer attempt took
+    the chunk over."""
     last_check = [0.0]
+    codec = chunk.codec or Codec.H264
 
     def report(done: int) -> None:
         percent = min(99.0, 100.0 * done / max(1, total))
@@ -96,7 +147,7 @@ def _progress_reporter(*, chunk: Chunk, total: int, mine):
         if now - last_check[0] > 2:
             last_check[0] = now
             status = TranscodeJob.objects.filter(pk=chunk.job_id).values_list("status", flat=True).first()
-            if status != TranscodeJob.Status.ENCODING:
+            if status != TranscodeJob.Status.ENCODING or not _ladder_encoding(chunk.job_id, codec):
                 raise JobGone()
 
     return report
@@ -104,12 +155,13 @@ def _progress_reporter(*, chunk: Chunk, total: int, mine):
 
 def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
     plan = job.plan
-    rungs = [ladder.Rung(**r) for r in plan["rungs"]]
-    outputs = [tmp / f"{r.name}.ts" for r in rungs]
+    spec = plan["ladders"][chunk.codec]
+    rungs = [ladder.Rung(**r) for r in spec["rungs"]]
+    outputs = [tmp / f"{r.height}.{intermediate_ext(chunk.codec)}" for r in rungs]
     args = ffmpeg.chunk_args(
         source=source_input(job.video), video_start=job.source_info.get("video_start", 0.0),
         fps=Fraction(plan["fps"]), start_frame=chunk.start_frame, end_frame=chunk.end_frame,
-        rungs=rungs, outputs=outputs, gop=plan["gop"], preset=plan["preset"],
+        rungs=rungs, outputs=outputs, gop=plan["gop"], preset=spec["preset"], codec=chunk.codec,
     )
     ffmpeg.run(args, on_frames=_progress_reporter(chunk=chunk, total=chunk.frames, mine=mine))
     for rung, path in zip(rungs, outputs, strict=True):
@@ -125,4 +177,4 @@ def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
         ffmpeg.audio_args(source=source_input(job.video), output=out, bitrate=job.plan["audio_bitrate"]),
         on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress, mine=mine),
     )
-    storage.put(chunk_key(job, chunk, "audio"), out)
+    storage.put(chunk_key(job, chunk), out)

@@ -1,4 +1,5 @@
-"""Job state: start, retry, cancel, fail, and the progress figures.
+"""Jobs: start, retry, cancel, and the reconciler that asks again for steps
+whose messages were lost. (Job and per-codec ladder state: state.py.)
 
 Each state change owns its transaction and sends messages only after commit,
 so a worker never receives an id whose row it cannot see yet."""
@@ -9,7 +10,6 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Sum
 from django.utils import timezone
 
 from catalog.models import Video
@@ -17,31 +17,17 @@ from catalog.services import video_failed_mark, video_processing_mark
 from streaming.core.errors import ApplicationError
 
 from .. import tasks
-from ..ladder import APPLE_LADDER
-from ..models import Chunk, EncodingProfile, ProfileRung, TranscodeJob
+from ..models import Chunk, Codec, CodecLadder, EncodingProfile, TranscodeJob
+from .profiles import profile_default
+from .state import (
+    chunks_send,
+    job_finish_if_complete,
+    ladder_chunks,
+    ladder_merge_if_ready,
+    ladders_stop,
+)
 
 logger = logging.getLogger(__name__)
-
-# Share of the bar for each phase: encoding chunks, then the merge.
-ENCODE_SHARE, MERGE_SHARE = 90.0, 10.0
-# The audio track counts as this many video frames' worth of work.
-AUDIO_WEIGHT_FRAMES = 0.05
-
-
-def profile_default() -> EncodingProfile:
-    """The profile marked default, created from Apple's table if none is."""
-    profile = EncodingProfile.objects.filter(is_default=True).first()
-    if profile:
-        return profile
-    with transaction.atomic():
-        profile, created = EncodingProfile.objects.get_or_create(
-            name="Apple H.264 ladder", defaults={"is_default": True}
-        )
-        if created:
-            ProfileRung.objects.bulk_create(
-                [ProfileRung(profile=profile, height=h, video_bitrate_kbps=k) for h, k in APPLE_LADDER]
-            )
-    return profile
 
 
 def job_start(*, video: Video, profile: EncodingProfile | None = None) -> TranscodeJob:
@@ -61,35 +47,61 @@ RETRYABLE = (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED,
              TranscodeJob.Status.ENCODING, TranscodeJob.Status.MERGING)
 
 
+def job_retryable(job: TranscodeJob) -> bool:
+    """Failed, cancelled or stuck; or done with a codec that failed."""
+    if job.status in RETRYABLE:
+        return True
+    return job.status == TranscodeJob.Status.DONE and job.ladders.filter(status=CodecLadder.Status.FAILED).exists()
+
+
 def job_retry(*, job: TranscodeJob) -> TranscodeJob:
     """Run a job again, redoing only what is missing: chunks already done
-    keep their output. Also the way out for a job stuck "encoding" or
-    "merging" after a broker lost its messages (e.g. Redis restarted
-    without persistence): the missing messages are sent again."""
+    keep their output, ladders already merged stay as they are (a title
+    playable in H.264 stays playable while its AV1 ladder is redone). Also
+    the way out for a job stuck after a broker lost its messages (e.g. Redis
+    restarted without persistence): the missing messages are sent again."""
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job.pk)
-        if job.status not in RETRYABLE:
-            raise ApplicationError(f"Only failed, cancelled or stuck jobs can be retried; this one is {job.status}.")
-        video_processing_mark(video_id=job.video_id)
+        if not job_retryable(job):
+            raise ApplicationError(f"Only failed, cancelled or stuck jobs, or jobs with a failed codec, can be "
+                                   f"retried; this one is {job.status}.")
         job.error = ""
         job.finished_at = None
-        if job.status == TranscodeJob.Status.MERGING:
-            job.save(update_fields=["error", "finished_at"])
-            transaction.on_commit(lambda: tasks.job_merge.send(job.pk))
-            return job
         if not job.plan:
             job.status = TranscodeJob.Status.PENDING
             job.save(update_fields=["status", "error", "finished_at"])
+            video_processing_mark(video_id=job.video_id)
             transaction.on_commit(lambda: tasks.job_prepare.send(job.pk))
             return job
-        missing = list(job.chunks.exclude(status=Chunk.Status.DONE).values_list("pk", flat=True))
-        Chunk.objects.filter(pk__in=missing).update(status=Chunk.Status.PENDING, error="", progress=0)
+        h264_done = job.ladders.filter(codec=Codec.H264, status=CodecLadder.Status.DONE).exists()
+        if not h264_done:
+            video_processing_mark(video_id=job.video_id)
         job.status = TranscodeJob.Status.ENCODING
         job.save(update_fields=["status", "error", "finished_at"])
-        transaction.on_commit(lambda: chunks_send(chunk_ids=missing))
-        if not missing:
-            transaction.on_commit(lambda: job_merge_if_ready(job_id=job.pk))
+        missing: list[Chunk] = []
+        merges: list[str] = []
+        for ladder in job.ladders.exclude(status=CodecLadder.Status.DONE):
+            if ladder.status == CodecLadder.Status.MERGING:
+                merges.append(ladder.codec)
+                continue
+            chunks = list(ladder_chunks(job.pk, ladder.codec).exclude(status=Chunk.Status.DONE))
+            Chunk.objects.filter(pk__in=[c.pk for c in chunks]).update(status=Chunk.Status.PENDING, error="",
+                                                                        progress=0)
+            missing += chunks
+            ladder.status, ladder.error, ladder.finished_at = CodecLadder.Status.ENCODING, "", None
+            ladder.save(update_fields=["status", "error", "finished_at"])
+            if not chunks:
+                merges.append(ladder.codec)  # everything encoded: only the merge was missing
+        transaction.on_commit(lambda: chunks_send(chunks=missing))
+        for codec in merges:
+            transaction.on_commit(functools.partial(_merge_again, job.pk, codec))
+        transaction.on_commit(lambda: job_finish_if_complete(job_id=job.pk))
     return job
+
+
+def _merge_again(job_id: int, codec: str) -> None:
+    if not ladder_merge_if_ready(job_id=job_id, codec=codec, resend=True):
+        ladder_merge_if_ready(job_id=job_id, codec=codec)
 
 
 def job_cancel(*, job: TranscodeJob) -> TranscodeJob:
@@ -101,108 +113,50 @@ def job_cancel(*, job: TranscodeJob) -> TranscodeJob:
         job.error = "Cancelled by staff."
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
-        video_failed_mark(video_id=job.video_id, reason="Transcode cancelled.")
+        ladders_stop(job_id=job.pk, reason="Cancelled with the job.")
+        if not job.ladders.filter(codec=Codec.H264, status=CodecLadder.Status.DONE).exists():
+            video_failed_mark(video_id=job.video_id, reason="Transcode cancelled.")
     return job
 
 
-def job_fail(*, job_id: int, reason: str) -> None:
-    """Mark a job failed with a reason people can read; the source stays."""
-    with transaction.atomic():
-        job = TranscodeJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (TranscodeJob.Status.DONE, TranscodeJob.Status.CANCELLED):
-            return
-        if job.status == TranscodeJob.Status.FAILED and job.error:
-            return  # the first reason is the useful one
-        job.status = TranscodeJob.Status.FAILED
-        job.error = reason
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        video_failed_mark(video_id=job.video_id, reason=reason)
-    logger.warning("transcode job %s failed: %s", job_id, reason)
-
-
-def chunks_send(*, chunk_ids: list[int]) -> None:
-    for chunk_id in chunk_ids:
-        tasks.chunk_encode.send(chunk_id)
-
-
-def job_merge_if_ready(*, job_id: int, resend: bool = False) -> bool:
-    """Move to merging when the database says every chunk is done; only one
-    caller wins, however many chunks finish at once.
-
-    ``resend``: the caller knows the merge may have been asked for and lost
-    (a done chunk's message came back because sending the merge failed while
-    the broker was down); a job already merging is then asked again. The
-    merge is idempotent, so a duplicate costs time, never correctness."""
-    with transaction.atomic():
-        job = TranscodeJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            return False
-        if job.status == TranscodeJob.Status.MERGING and resend:
-            transaction.on_commit(lambda: tasks.job_merge.send(job_id))
-            return True
-        if job.status != TranscodeJob.Status.ENCODING:
-            return False
-        if job.chunks.exclude(status=Chunk.Status.DONE).exists():
-            return False
-        job.status = TranscodeJob.Status.MERGING
-        job.progress = ENCODE_SHARE
-        job.merge_requested_at = timezone.now()
-        job.save(update_fields=["status", "progress", "merge_requested_at"])
-        transaction.on_commit(lambda: tasks.job_merge.send(job_id))
-    return True
-
-
 def jobs_reconcile(*, stale_after: timedelta) -> list[int]:
-    """The database decides: find jobs whose next step was asked of the
+    """The database decides: find ladders whose next step was asked of the
     broker but never began (the message was lost, e.g. the broker restarted
     or was down when it was sent) and ask again. Run periodically by every
-    worker (transcoding.middleware.Reconciler); each job is nudged at most
-    once per ``stale_after``, by whichever worker locks it first.
+    worker (transcoding.middleware.Reconciler); each ladder is nudged at most
+    once per ``stale_after``, by whichever worker locks its job first.
 
-    Covered: a merge asked for but not started, and a job whose chunks are
-    all done but which never moved to merging. Chunks still pending are not
-    re-sent automatically: in a long queue, pending is normal; staff use
+    Covered: a merge asked for but not started, and a ladder whose chunks
+    are all done but which never moved to merging. Chunks still pending are
+    not re-sent automatically: in a long queue, pending is normal; staff use
     Retry after a broker lost its queue, and Retry sends what is missing."""
     now = timezone.now()
     cutoff = now - stale_after
-    nudged = []
-    merging = TranscodeJob.objects.filter(status=TranscodeJob.Status.MERGING, merge_started_at__isnull=True,
-                                          merge_requested_at__lt=cutoff)
-    encoding_done = (TranscodeJob.objects.filter(status=TranscodeJob.Status.ENCODING, started_at__lt=cutoff)
-                     .exclude(chunks__status__in=[Chunk.Status.PENDING, Chunk.Status.RUNNING, Chunk.Status.FAILED]))
-    for job_id in list(merging.values_list("pk", flat=True)) + list(encoding_done.values_list("pk", flat=True)):
+    nudged: list[int] = []
+    merging = CodecLadder.objects.filter(status=CodecLadder.Status.MERGING, merge_started_at__isnull=True,
+                                         merge_requested_at__lt=cutoff, job__status=TranscodeJob.Status.ENCODING)
+    for ladder_id, job_id, codec in merging.values_list("pk", "job_id", "codec"):
         with transaction.atomic():
             job = TranscodeJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
             if job is None:
                 continue
-            if job.status == TranscodeJob.Status.MERGING and job.merge_started_at is None \
-                    and job.merge_requested_at and job.merge_requested_at < cutoff:
-                job.merge_requested_at = now
-                job.save(update_fields=["merge_requested_at"])
-                transaction.on_commit(functools.partial(tasks.job_merge.send, job_id))
+            claimed = CodecLadder.objects.filter(pk=ladder_id, status=CodecLadder.Status.MERGING,
+                                                 merge_started_at__isnull=True,
+                                                 merge_requested_at__lt=cutoff).update(merge_requested_at=now)
+            if claimed:
+                transaction.on_commit(functools.partial(tasks.job_merge.send, job_id, codec))
                 nudged.append(job_id)
-        if job is not None and job.status == TranscodeJob.Status.ENCODING and job_merge_if_ready(job_id=job_id):
+    encoding = (CodecLadder.objects.filter(status=CodecLadder.Status.ENCODING, job__status=TranscodeJob.Status.ENCODING,
+                                           job__started_at__lt=cutoff)
+                .values_list("job_id", "codec"))
+    for job_id, codec in encoding:
+        if not ladder_chunks(job_id, codec).exclude(status=Chunk.Status.DONE).exists() and \
+                ladder_merge_if_ready(job_id=job_id, codec=codec):
+            nudged.append(job_id)
+    for job_id in TranscodeJob.objects.filter(status=TranscodeJob.Status.ENCODING, started_at__lt=cutoff).exclude(
+            ladders__status__in=[CodecLadder.Status.ENCODING, CodecLadder.Status.MERGING]).values_list("pk", flat=True):
+        if job_finish_if_complete(job_id=job_id):
             nudged.append(job_id)
     if nudged:
-        logger.warning("reconciler asked again for the next step of jobs %s", nudged)
-    return nudged
-
-
-def job_progress_update(*, job_id: int) -> float:
-    """Overall percent from the chunks' own percents, weighted by frames."""
-    rows = Chunk.objects.filter(job_id=job_id)
-    video = rows.filter(kind=Chunk.Kind.VIDEO).aggregate(
-        total=Sum(F("end_frame") - F("start_frame")),
-        done=Sum((F("end_frame") - F("start_frame")) * F("progress")),
-    )
-    total = float(video["total"] or 0)
-    done = float(video["done"] or 0) / 100.0
-    audio = rows.filter(kind=Chunk.Kind.AUDIO).first()
-    if audio is not None:
-        weight = max(1.0, total * AUDIO_WEIGHT_FRAMES)
-        total += weight
-        done += weight * audio.progress / 100.0
-    percent = round(ENCODE_SHARE * done / total, 1) if total else 0.0
-    TranscodeJob.objects.filter(pk=job_id, status=TranscodeJob.Status.ENCODING).update(progress=percent)
-    return percent
+        logger.warning("reconciler asked again for the next step of jobs %s", sorted(set(nudged)))
+    return sorted(set(nudged))

@@ -1,5 +1,6 @@
 """PROBE + PLAN: read the source, refuse what cannot be encoded (with a
-stored reason), plan the ladder and the chunk grid, and send the chunks."""
+stored reason), plan one ladder per codec on one chunk grid (one keyframe
+grid for every codec), and send the chunks: H.264's first."""
 from __future__ import annotations
 
 import logging
@@ -12,9 +13,10 @@ from catalog.services import video_probe_record
 from streaming.core import storage
 
 from .. import ffmpeg, ladder
-from ..models import Chunk, TranscodeJob
+from ..models import Chunk, CodecLadder, TranscodeJob
+from ..selectors import profile_ladders
 from ..sources import source_input
-from .jobs import chunks_send, job_fail
+from .state import chunks_send, job_fail
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +45,15 @@ def job_prepare(*, job_id: int) -> None:
         job_fail(job_id=job_id, reason=exc.message)
         return
     profile = job.profile
-    ladder_rows = [(r.height, r.video_bitrate_kbps) for r in profile.rungs.all()] or ladder.APPLE_LADDER
     fps = ladder.output_fps(info.fps, profile.max_fps)
     gop = ladder.gop_frames(fps, profile.keyframe_seconds)
     total = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps)
-    rungs = ladder.rungs_for(width=info.width, height=info.height, ladder=ladder_rows)
+    ladders = {
+        codec: {"preset": spec["preset"],
+                "rungs": [r.as_dict() for r in ladder.rungs_for(width=info.width, height=info.height,
+                                                                ladder=spec["rungs"], codec=codec)]}
+        for codec, spec in profile_ladders(profile=profile).items()
+    }
     chunks = ladder.chunk_plan(
         total_frames=total, gop=gop, segment_seconds=profile.segment_seconds,
         keyframe_seconds=profile.keyframe_seconds, chunk_seconds=profile.chunk_seconds,
@@ -58,9 +64,8 @@ def job_prepare(*, job_id: int) -> None:
         "gop": gop,
         "frames": total,
         "segment_seconds": profile.segment_seconds,
-        "preset": profile.x264_preset,
         "audio_bitrate": profile.audio_bitrate_kbps * 1000,
-        "rungs": [r.__dict__ for r in rungs],
+        "ladders": ladders,
     }
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job_id)
@@ -72,13 +77,16 @@ def job_prepare(*, job_id: int) -> None:
         job.save(update_fields=["source_info", "plan", "status"])
         video_probe_record(video_id=video.pk, width=info.width, height=info.height,
                            duration=round(float(total / fps), 3))
-        for c in chunks:
-            Chunk.objects.get_or_create(
-                job=job, kind=Chunk.Kind.VIDEO, index=c.index,
-                defaults={"start_frame": c.start_frame, "end_frame": c.end_frame},
-            )
+        for codec in ladders:  # H.264 first: its chunks are sent (and encoded) first
+            CodecLadder.objects.get_or_create(job=job, codec=codec)
+            for c in chunks:
+                Chunk.objects.get_or_create(
+                    job=job, kind=Chunk.Kind.VIDEO, codec=codec, index=c.index,
+                    defaults={"start_frame": c.start_frame, "end_frame": c.end_frame},
+                )
         if info.has_audio:
-            Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, index=0)
-        pending = list(job.chunks.exclude(status=Chunk.Status.DONE).values_list("pk", flat=True))
-        transaction.on_commit(lambda: chunks_send(chunk_ids=pending))
-    logger.info("job %s: %d frames at %s fps, %d rungs, %d chunks", job_id, total, plan["fps"], len(rungs), len(chunks))
+            Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, codec="", index=0)
+        pending = list(job.chunks.exclude(status=Chunk.Status.DONE).order_by("pk"))
+        transaction.on_commit(lambda: chunks_send(chunks=pending))
+    logger.info("job %s: %d frames at %s fps, %s, %d chunks per codec", job_id, total, plan["fps"],
+                ", ".join(f"{codec} {len(spec['rungs'])} rungs" for codec, spec in ladders.items()), len(chunks))

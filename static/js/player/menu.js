@@ -4,6 +4,7 @@
      var menu = new PlayerMenu(rootElement, { onChoose: function (value) { ... } });
      menu.set([{ value: -1, label: "Auto" }, { value: 2, label: "720p" }], -1);
      menu.select(2, "720p");   // mark a choice (and show its label on the button)
+     menu.set(items, -1, { text: "AV1", title: "Video codec" });  // a heading above the choices
 
    The markup it expects (templates/streaming/player.html):
      <div class="menu"><button class="menu-button"><span class="menu-label"></span></button>
@@ -29,9 +30,19 @@
     menus.push(this);
   }
 
-  PlayerMenu.prototype.set = function (items, selected) {
+  /* The choices, one of them ``selected``; ``heading`` ({text, title, className}, optional):
+     a line above them saying what they are choices of (the quality menu: the codec). */
+  PlayerMenu.prototype.set = function (items, selected, heading) {
     var self = this;
     this.list.textContent = "";
+    if (heading && heading.text && items.length) {
+      var h = document.createElement("div");
+      h.className = "menu-heading" + (heading.className ? " " + heading.className : "");
+      h.setAttribute("role", "presentation");
+      h.textContent = heading.text;
+      if (heading.title) h.title = heading.title;
+      this.list.appendChild(h);
+    }
     items.forEach(function (item) {
       var b = document.createElement("button");
       b.type = "button";

@@ -1,18 +1,25 @@
-/* Startup: where playback starts, on which rung, and the network work done
-   before hls.js is even loaded.
+/* Startup: which codec, where playback starts, on which rung, and the
+   network work done before hls.js is even loaded.
 
+   - Which codec, first: codecs.js (PlayerCodecs.choose, inlined just before
+     this file): AV1 where MediaSource decodes the title's AV1, else H.264,
+     one codec for the whole session. Everything below is about that
+     codec's ladder alone, and hls.js is given the session's master narrowed
+     to it (?codecs=...), so no other codec's files are ever fetched.
    - Where: the server's resume point, unless this device remembers a later
      moment (its stop beacon may still be on its way when the page reloads).
-   - Which rung: the highest whose first segment (video and audio) arrives
-     within FIRST_SEGMENT_BUDGET on the bandwidth this device measured last
-     time on this network, or else the browser's own estimate
-     (navigator.connection), capped by the player's size; not always the ~2 Mb/s start variant, which on a
-     5 Mb/s phone costs seconds before the first frame.
+   - Which rung: among the chosen codec's rungs, the highest whose first
+     segment (video and audio) arrives within FIRST_SEGMENT_BUDGET on the
+     bandwidth this device measured last time on this network, or else the
+     browser's own estimate (navigator.connection), capped by the player's
+     size; not always the ~2 Mb/s start variant, which on a 5 Mb/s phone
+     costs seconds before the first frame.
    - Warming: the chosen rung's media playlist (and the audio's), then their
      init and first segments are fetched at once, in parallel with loading
-     hls.js; the session's master playlist comes inline with the page. A
-     loader given to hls.js hands it those responses (with their real
-     timings, so its bandwidth estimate stays true) instead of asking again.
+     hls.js; the session's master playlist, narrowed to the codec, comes
+     inline with the page (config.start[codec].masterText). A loader given
+     to hls.js hands it those responses (with their real timings, so its
+     bandwidth estimate stays true) instead of asking again.
 
    window.PlayerStartup.begin(config) -> the plan (also kept as .plan); .loaderClass(Base).
    The page runs this file inline in its head (streaming/views/playback.py),
@@ -191,16 +198,19 @@
     });
   }
 
-  /* Decide where and how to start, and start fetching. Runs inline in the
-     page's head, before the stylesheet and the body: the player fills the
-     window, so the window's size is the player's. */
+  /* Decide which codec, where and how to start, and start fetching. Runs
+     inline in the page's head, before the stylesheet and the body: the
+     player fills the window, so the window's size is the player's. */
   function begin(config) {
+    // The codec first: the rung, the warmed files and hls.js's master are all that codec's.
+    var playing = window.PlayerCodecs.choose(config, document.createElement("video"));
     var where = position(config);
     var bw = estimate();
     var pixels = Math.round(Math.min(window.innerHeight, window.innerWidth * 9 / 16) * (window.devicePixelRatio || 1));
-    var start = config.start || {};
+    // A start for the codec played alone through MediaSource; none for native HLS (Safari chooses itself).
+    var start = (config.start || {})[playing.codecs.join(",")] || {};
     var variant = choose(start, bw.bps, pixels);
-    if (config.masterText) inline(new URL(config.master, window.location.href).href, config.masterText);
+    if (start.masterText) inline(new URL(playing.master, window.location.href).href, start.masterText);
     var at = where.seconds > 5 ? where.seconds : 0;
     cmcdSession = config.session || "";
     if (variant) {
@@ -208,7 +218,8 @@
       if (start.audio) warmRendition(start.audio.url, at, "a", start.audio.bandwidth);
     }
     window.PlayerStartup.plan = { position: where.seconds, positionFrom: where.from, bps: bw.bps, bpsFrom: bw.from,
-                                  variant: variant, playerPixels: pixels };
+                                  variant: variant, playerPixels: pixels,
+                                  codecs: playing.codecs, codecLabel: playing.label, master: playing.master };
     return window.PlayerStartup.plan;
   }
 

@@ -12,6 +12,7 @@ from catalog.models import Video
 from edge.locate import client_ip
 from streaming.core.api.base import ApiView
 from streaming.core.api.errors import error_responses
+from transcoding.models import Codec
 
 from .. import selectors, services
 from ..models import PlaybackSession
@@ -28,14 +29,31 @@ class PathwaySerializer(serializers.Serializer):
     zone_name = serializers.CharField()
 
 
+CODEC_CHOICES = Codec.choices  # h264 (avc1), av1 (av01), hevc (hvc1)
+MANIFEST_CHOICES = [("hls", "HLS multivariant playlist"), ("dash", "DASH MPD")]
+
+
+class SessionCodecSerializer(serializers.Serializer):
+    codec = serializers.ChoiceField(choices=CODEC_CHOICES)
+    codecs = serializers.CharField(help_text="RFC 6381 string of its tallest rung your plan allows, as in "
+                                             "the manifest (e.g. av01.0.08M.08): check your decoder takes it.")
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The playback session: heartbeat and stop it.")
     video = serializers.UUIDField(help_text="The video's public id.")
     title = serializers.CharField(help_text="Slug of the title.")
-    master_url = serializers.URLField(help_text=(
-        "Absolute URL of this session's HLS multivariant playlist; the token in its path is the credential "
-        "(no Authorization header needed). It lists only the rungs the plan allows, one copy per pathway, "
-        "with EXT-X-CONTENT-STEERING."))
+    manifest = serializers.ChoiceField(choices=MANIFEST_CHOICES, help_text="The manifest kind you asked for.")
+    manifest_url = serializers.URLField(help_text=(
+        "Absolute URL of this session's manifest (HLS or DASH, as asked); the token in its path is the "
+        "credential (no Authorization header needed). It lists only the rungs the plan allows and only "
+        "`codecs`: HLS with one copy per pathway and EXT-X-CONTENT-STEERING, DASH with one AdaptationSet per "
+        "codec and one BaseURL per pathway in failover order (edge, next zones, origin)."))
+    master_url = serializers.URLField(allow_null=True, help_text=(
+        "The HLS multivariant playlist (the same as `manifest_url` for HLS sessions); null for DASH sessions."))
+    codecs = SessionCodecSerializer(many=True, help_text=(
+        "The video codecs this session is given, preferred first: the ones you said you decode that this "
+        "video has now. Fixed for the session; a codec whose ladder is still encoding joins later sessions."))
     steering_url = serializers.URLField(help_text="Absolute HLS content-steering URL (JSON) of this session.")
     resume_position = serializers.FloatField(help_text="Seconds: start playing here.")
     duration = serializers.FloatField(allow_null=True, help_text="Seconds.")
@@ -55,9 +73,13 @@ def session_payload(request, session: PlaybackSession) -> dict:
     def pathway(p) -> dict:
         return {"id": p.id, "base_url": p.base_url, "zone_code": p.zone_code, "zone_name": p.zone_name}
 
+    hls = session.manifest == "hls"
     return {
         "id": session.pk, "video": session.video.public_id, "title": session.video.title.slug,
-        "master_url": request.build_absolute_uri(payload.master_path), "steering_url": payload.steering_url,
+        "manifest": session.manifest, "manifest_url": request.build_absolute_uri(payload.manifest_path),
+        "master_url": request.build_absolute_uri(payload.master_path) if hls else None,
+        "codecs": [{"codec": c, "codecs": s} for c, s in payload.codecs.items()],
+        "steering_url": payload.steering_url,
         "resume_position": session.position, "duration": session.video.duration,
         "expires_at": session.expires_at, "max_height": session.max_height,
         "heartbeat_interval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
@@ -91,13 +113,21 @@ class PlaybackStartApi(ApiView):
 
         profile = serializers.IntegerField(min_value=1, help_text="One of your profile ids.")
         video = serializers.UUIDField(help_text="A playable video's public id, from a title's detail.")
+        codecs = serializers.ListField(
+            child=serializers.ChoiceField(choices=CODEC_CHOICES), required=False, allow_empty=False,
+            help_text="The video codecs this device decodes, any order. Default: [\"h264\"] (plays everywhere).")
+        manifest = serializers.ChoiceField(choices=MANIFEST_CHOICES, default="hls",
+                                           help_text="The manifest you want: HLS (default) or DASH.")
 
     @extend_schema(tags=[TAG], operation_id="playback_start", request=InputSerializer,
-                   summary="Start playback: a session with its master playlist",
+                   summary="Start playback: a session with its manifest (HLS or DASH)",
                    description=(
                        "Checks the subscription (403 `no_subscription`), the country and profile (403 "
-                       "`not_available` / `not_for_kids`), that the video is transcoded (409 `not_ready`) "
-                       "and the plan's screens (409 `too_many_screens`, `extra` has `screens` and `in_use`). "
+                       "`not_available` / `not_for_kids`), that the video is transcoded (409 `not_ready`), "
+                       "that it has a ladder in a codec you decode (409 `no_codec`, `extra.available` lists "
+                       "what it has) and the plan's screens (409 `too_many_screens`, `extra` has `screens` and "
+                       "`in_use`). The answer lists only the codecs you decode, in the manifest kind you asked "
+                       "for; a client that names neither gets H.264 in HLS. "
                        "This sign-in counts as one device: starting again replaces its earlier session."),
                    responses={201: SessionSerializer, **error_responses(400, 401, 403, 404, 409, 429)})
     def post(self, request):
@@ -108,7 +138,8 @@ class PlaybackStartApi(ApiView):
         session = services.playback_start(
             user=request.user, profile=profile, video=video, device=request.auth.device,
             country=country_of(request), client_ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
+            user_agent=request.headers.get("User-Agent", ""), codecs=data.validated_data.get("codecs"),
+            manifest=data.validated_data["manifest"],
         )
         return Response(SessionSerializer(session_payload(request, session)).data, status=status.HTTP_201_CREATED)
 

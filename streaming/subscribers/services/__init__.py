@@ -14,11 +14,14 @@ from .accounts import (  # noqa: F401
     subscription_update,
 )
 from .manifests import (  # noqa: F401
+    codecs_parse,
     master_playlist,
     master_url,
+    mpd_url,
     playback_payload,
-    player_start,
     session_asset_url,
+    session_codecs,
+    session_mpd,
     session_pathways,
     session_token,
 )
@@ -32,6 +35,7 @@ from .playback import (  # noqa: F401
     qoe_record,
     resume_position,
     screens_in_use,
+    session_codecs_choose,
     subscription_active,
 )
 from .profiles import profile_create, profile_delete, profile_update  # noqa: F401

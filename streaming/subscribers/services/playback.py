@@ -4,6 +4,7 @@ manifests.py.)"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from catalog.models import Video
 from catalog.selectors import titles_allowed, video_is_playable
 from edge import selectors as edge_selectors
 from streaming.core.errors import ApplicationError
+from transcoding.ladder import CODEC_LABELS, CODEC_PREFERENCE
+from transcoding.selectors import codecs_playable
 
 from ..access import screens_held
 from ..models import PlaybackSession, Profile, QoEReport, Subscription, WatchProgress
@@ -40,11 +43,35 @@ def screens_in_use(*, user, exclude_device: str = "", now=None) -> int:
     return screens_held(user=user, exclude_device=exclude_device, now=now).in_use
 
 
+# What a client that names no codecs gets: H.264 plays everywhere.
+DEFAULT_CODECS = ("h264",)
+MANIFEST_KINDS = ("hls", "dash")
+
+
+def session_codecs_choose(*, video: Video, decodes: Sequence[str] | None) -> list[str]:
+    """The codecs a new session is given: those the client decodes
+    (``decodes``; None: H.264 only) that have a merged ladder now, in the
+    order players should prefer them (AV1, HEVC, H.264)."""
+    wanted = set(decodes or DEFAULT_CODECS)
+    available = codecs_playable(video=video)
+    chosen = [c for c in CODEC_PREFERENCE if c in wanted and c in available]
+    if not chosen:
+        names = ", ".join(CODEC_LABELS.get(c, c) for c in sorted(wanted))
+        raise ApplicationError(
+            f"This video has no ladder in a codec your device decodes ({names}) yet.",
+            code="no_codec", extra={"available": list(available)},
+        )
+    return chosen
+
+
 def playback_start(*, user, profile: Profile, video: Video, device: str, country: str,
-                   client_ip: str | None = None, user_agent: str = "") -> PlaybackSession:
+                   client_ip: str | None = None, user_agent: str = "", codecs: Sequence[str] | None = None,
+                   manifest: str = "hls") -> PlaybackSession:
     """Check plan, subscription, country, profile and screens; then open a
-    session with its ordered pathways. A device plays one thing at a time:
-    its earlier sessions end here, and it counts once against the screens."""
+    session with its ordered pathways, its codecs (see
+    ``session_codecs_choose``) and its manifest kind. A device plays one
+    thing at a time: its earlier sessions end here, and it counts once
+    against the screens."""
     if profile.user_id != user.pk:
         raise ApplicationError("That profile belongs to another account.", code="forbidden")
     subscription = subscription_active(user=user)
@@ -57,6 +84,10 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
         raise ApplicationError("This title is not available in your country.", code="not_available")
     if not video_is_playable(video=video):
         raise ApplicationError("This video is not ready to play yet.", code="not_ready")
+    if manifest not in MANIFEST_KINDS:
+        raise ApplicationError(f"The manifest is one of {', '.join(MANIFEST_KINDS)}.", code="invalid",
+                               extra={"field": "manifest"})
+    session_codecs = session_codecs_choose(video=video, decodes=codecs)
     plan = subscription.plan
     now = timezone.now()
     with transaction.atomic():
@@ -89,7 +120,7 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
             user=user, profile=profile, video=video, device=device[:64], max_height=plan.max_height,
             country=country, client_ip=client_ip or None, user_agent=user_agent[:300],
             pathways=[p.id for p in pathways], edge_name=first.id, zone_code=first.zone_code,
-            viewer_zone=route.viewer_zone,
+            codecs=session_codecs, manifest=manifest, viewer_zone=route.viewer_zone,
             position=resume_position(profile=profile, video=video),
             last_heartbeat_at=now, expires_at=now + timedelta(seconds=settings.PLAYBACK_SESSION_LIFETIME),
         )

@@ -1,5 +1,5 @@
-"""The player page, and the playback endpoints the player calls: the
-session's master playlist, heartbeats and stop."""
+"""The player page, and the playback endpoints players call: the session's
+HLS master playlist and DASH MPD, heartbeats and stop."""
 from __future__ import annotations
 
 import json
@@ -24,11 +24,18 @@ from edge.locate import client_ip
 from edge.signing import TokenError, token_check
 from streaming.core.api.errors import error_body
 from streaming.core.errors import ApplicationError
+from transcoding.ladder import CODEC_LABELS
 
 from .. import selectors, services
 from ..access import playback_session_revoked
 from ..models import PlaybackSession
 from ..viewer import ViewerRequest, device_id, profile_required
+
+# A web session may have every codec; the page's script picks one (see watch).
+WEB_CODECS = ("av1", "hevc", "h264")
+# The codecs that script may choose to play alone through MediaSource
+# (static/js/codecs.js): the page carries a start for each (see player/startup.js).
+WEB_START_CODECS = ("av1", "h264")
 
 
 @lru_cache(maxsize=1)
@@ -36,14 +43,18 @@ def _startup_script_cached() -> str:
     return _startup_script_read()
 
 
+# Run inline in the watch page's head, in this order: which codec this
+# browser plays, then where and on which rung it starts.
+STARTUP_SCRIPTS = ("js/codecs.js", "js/player/startup.js")
+
+
 def _startup_script_read() -> str:
-    path = finders.find("js/player/startup.js")
-    return Path(str(path)).read_text()
+    return "\n".join(Path(str(finders.find(name))).read_text() for name in STARTUP_SCRIPTS)
 
 
 def startup_script() -> SafeString:
-    """player/startup.js, to run inline in the watch page's head (read once;
-    at every request in DEBUG, so edits show)."""
+    """codecs.js and player/startup.js, to run inline in the watch page's
+    head (read once; at every request in DEBUG, so edits show)."""
     return mark_safe(_startup_script_read() if settings.DEBUG else _startup_script_cached())  # our own file
 
 
@@ -52,23 +63,30 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     viewer = request.viewer
     video = get_object_or_404(Video.objects.select_related("title", "episode"), public_id=public_id)
     try:
+        # The page's script knows what this browser decodes, the server does
+        # not: the session may have every codec merged so far, and the player
+        # asks its manifest for the one codec it plays (AV1 where
+        # MediaSource says so, else H.264; H.264 + HEVC for native HLS).
         session = services.playback_start(
             user=request.user, profile=viewer.profile, video=video, device=device_id(request),
             country=viewer.country, client_ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
+            user_agent=request.headers.get("User-Agent", ""), codecs=WEB_CODECS,
         )
     except ApplicationError as exc:
         status = 409 if exc.code == "too_many_screens" else 403
         return render(request, "streaming/cannot_play.html",
                       {"reason": exc.message, "code": exc.code, "title": video.title, "viewer": viewer,
                        "country": viewer.country}, status=status)
-    payload = services.playback_payload(session=session)
+    payload = services.playback_payload(session=session, start_codecs=WEB_START_CODECS)
     progress = selectors.progress_get(profile=viewer.profile, video=video)
     config = {
         "session": str(session.pk),
         "profile": viewer.profile.pk,
         "video": str(video.public_id),
         "master": payload.master_path,
+        # {codec: CODECS string of its tallest rung the plan allows}, preferred first.
+        "codecs": payload.codecs,
+        "codecLabels": {c: CODEC_LABELS[c] for c in payload.codecs},
         "heartbeat": reverse("playback-heartbeat", args=[session.pk]),
         "stop": reverse("playback-stop", args=[session.pk]),
         "resume": session.position,
@@ -85,7 +103,9 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
         # hls.js: the pinned CDN copy (checked by SRI), else our own copy.
         "hls": {"cdn": settings.HLS_JS_CDN_URL, "sri": settings.HLS_JS_SRI,
                 "local": static(f"vendor/hls.js-{settings.HLS_JS_VERSION}/hls.min.js")},
-        **services.player_start(session=session, payload=payload),
+        # Per codec the script may choose: that codec's master inline, its rungs with their
+        # rates and media playlists, the audio's (see player/startup.js).
+        "start": payload.starts,
     }
     edge = urlsplit(payload.edge.base_url) if payload.edge.base_url.startswith("http") else None
     return render(request, "streaming/player.html", {
@@ -97,11 +117,7 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     })
 
 
-@require_GET
-@gzip_page
-def master(request: HttpRequest, token: str) -> HttpResponse:
-    """The session's master playlist. The token in the path is the session's
-    credential, so a mobile app needs no cookie to fetch it."""
+def _session_for(token: str) -> PlaybackSession | HttpResponse:
     try:
         claims = token_check(token=token)
     except TokenError as exc:
@@ -109,11 +125,41 @@ def master(request: HttpRequest, token: str) -> HttpResponse:
     session = PlaybackSession.objects.select_related("video", "profile").filter(pk=claims.session_id).first()
     if session is None or playback_session_revoked(session_id=str(session.pk), now=timezone.now()):
         return HttpResponse("This playback session has ended.\n", status=410, content_type="text/plain")
+    return session
+
+
+@require_GET
+@gzip_page
+def master(request: HttpRequest, token: str) -> HttpResponse:
+    """The session's HLS master playlist. The token in the path is the
+    session's credential, so a mobile app needs no cookie to fetch it.
+    ``?codecs=av1`` narrows it to some of the session's codecs."""
+    session = _session_for(token)
+    if isinstance(session, HttpResponse):
+        return session
     try:
-        playlist = services.master_playlist(session=session, token=token)
+        playlist = services.master_playlist(session=session, token=token,
+                                            codecs=services.codecs_parse(request.GET.get("codecs")))
     except ApplicationError as exc:
         return HttpResponse(exc.message + "\n", status=409, content_type="text/plain")
     response = HttpResponse(playlist.text, content_type="application/vnd.apple.mpegurl")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@gzip_page
+def mpd(request: HttpRequest, token: str) -> HttpResponse:
+    """The session's DASH MPD, by the same rules as its master playlist."""
+    session = _session_for(token)
+    if isinstance(session, HttpResponse):
+        return session
+    try:
+        text = services.session_mpd(session=session, token=token,
+                                    codecs=services.codecs_parse(request.GET.get("codecs")))
+    except ApplicationError as exc:
+        return HttpResponse(exc.message + "\n", status=409, content_type="text/plain")
+    response = HttpResponse(text, content_type="application/dash+xml")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -75,20 +75,23 @@ def test_the_stop_beacon_carries_qoe_so_short_sessions_have_a_startup_time(ready
 
 
 def test_the_watch_page_gives_the_player_its_start(client, run_transcode, clips):
-    """The master inline, the rungs on the first pathway with their rates,
-    when the server last heard the position, and a preconnect to the edge."""
+    """Per codec the player may choose (here H.264 alone): the master
+    inline, the rungs on the first pathway with their rates; when the server
+    last heard the position, and a preconnect to the edge."""
     job = run_transcode(clips.motion)
     video = job.video
     user, profile = subscriber_make()
     sign_in(client, user, profile)
     page = client.get(reverse("watch", args=[video.public_id]))
     config = page.context["config"]
-    assert config["masterText"].startswith("#EXTM3U") and "#EXT-X-STREAM-INF" in config["masterText"]
-    variants = config["start"]["variants"]
+    assert list(config["start"]) == ["h264"], "a start per codec the title has"
+    start = config["start"]["h264"]
+    assert start["masterText"].startswith("#EXTM3U") and "#EXT-X-STREAM-INF" in start["masterText"]
+    variants = start["variants"]
     assert {v["id"] for v in variants} == {"v360", "v234"} and all(v["bandwidth"] > 0 for v in variants)
     assert all(v["url"].endswith(f"/hls/{video.public_id}/{v['id']}/index.m3u8") for v in variants)
-    assert config["start"]["audio"]["url"].endswith("/audio/index.m3u8")
-    assert 1.5 <= config["start"]["segmentSeconds"] <= 2.5  # the test profile's 2 s segments
+    assert start["audio"]["url"].endswith("/audio/index.m3u8")
+    assert 1.5 <= start["segmentSeconds"] <= 2.5  # the test profile's 2 s segments
     assert config["resumeAt"] == 0 and config["profile"] == profile.pk
     html = page.content.decode()
     assert 'rel="preconnect"' in html

@@ -16,16 +16,17 @@ from transcoding.models import Chunk, TranscodeJob
 from transcoding.services import job_retry
 
 
-def flaky_ffmpeg(folder: Path, *, fail_when: str) -> tuple[Path, Path]:
-    """An ffmpeg that fails while a flag file exists, for commands containing
-    ``fail_when``; otherwise it is the real ffmpeg."""
+def flaky_ffmpeg(folder: Path, *, fail_when: str,
+                 message: str = "Conversion failed: simulated disk error") -> tuple[Path, Path]:
+    """An ffmpeg that fails with ``message`` while a flag file exists, for
+    commands containing ``fail_when``; otherwise it is the real ffmpeg."""
     flag = folder / "broken"
     flag.touch()
     script = folder / "ffmpeg"
     script.write_text(
         "#!/bin/sh\n"
         f'if [ -e "{flag}" ] && echo "$*" | grep -q -- "{fail_when}"; then\n'
-        '  echo "Conversion failed: simulated disk error" >&2; exit 1\nfi\n'
+        f'  echo "{message}" >&2; exit 1\nfi\n'
         'exec ffmpeg "$@"\n'
     )
     script.chmod(0o755)
@@ -80,7 +81,7 @@ def test_a_lost_merge_message_is_asked_for_again_by_the_reconciler(worker, fast_
     assert jobs_reconcile(stale_after=timedelta(minutes=5)) == [], "not stale yet: nothing is asked"
     assert jobs_reconcile(stale_after=timedelta(seconds=0)) == [job.pk]
     job = wait_for(lambda: TranscodeJob.objects.filter(pk=job.pk, status="done").first(), what="the merge")
-    assert job.progress == 100 and job.merge_started_at is not None
+    assert job.progress == 100 and job.ladders.get(codec="h264").merge_started_at is not None
 
 
 def test_a_job_stuck_merging_can_be_retried_by_staff(worker, fast_profile, clips, monkeypatch, admin_client):
@@ -97,6 +98,6 @@ def test_only_failed_jobs_can_be_retried(db):
     from streaming.core.errors import ApplicationError
 
     job = job_make(video=video_make(), status=TranscodeJob.Status.DONE)
-    with pytest.raises(ApplicationError, match="Only failed, cancelled or stuck jobs"):
+    with pytest.raises(ApplicationError, match="Only failed, cancelled or stuck jobs, or jobs with a failed codec"):
         job_retry(job=job)
 

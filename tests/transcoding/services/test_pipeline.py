@@ -91,7 +91,7 @@ def test_ffprobe_json_of_package_is_parsable(run_transcode, clips, tmp_path):
         ["ffprobe", "-v", "error", "-of", "json", "-show_programs", str(tmp_path / "pkg" / "master.m3u8")],
         capture_output=True, text=True, check=True,
     )
-    assert len(json.loads(result.stdout)["programs"]) == len(job.plan["rungs"])
+    assert len(json.loads(result.stdout)["programs"]) == len(job.plan["ladders"]["h264"]["rungs"])
 
 
 # --- bad input ---------------------------------------------------------------------
@@ -179,16 +179,16 @@ def test_two_merges_racing_one_finishes_and_the_package_is_whole(worker, fast_pr
     # redelivered message, or the reconciler's) has claimed the job too.
     inside = []
     both_inside = threading.Event()
-    real_merge = merge_step._merge
+    real_package = merge_step.codec_package
 
-    def merge_together(*, job, tmp):
+    def merge_together(*, job, codec, tmp):
         inside.append(threading.current_thread().name)
         if len(inside) == 2:
             both_inside.set()
         assert both_inside.wait(60)
-        return real_merge(job=job, tmp=tmp)
+        return real_package(job=job, codec=codec, tmp=tmp)
 
-    monkeypatch.setattr(merge_step, "_merge", merge_together)
+    monkeypatch.setattr(merge_step, "codec_package", merge_together)
     finished: dict[str, bool] = {}
 
     def merge(name: str) -> None:
@@ -206,6 +206,6 @@ def test_two_merges_racing_one_finishes_and_the_package_is_whole(worker, fast_pr
     second.join(120)
     assert finished == {"first": False, "second": True}, "only the latest claim finishes the job"
     job.refresh_from_db()
-    assert job.status == TranscodeJob.Status.DONE and job.merge_attempts == 2
+    assert job.status == TranscodeJob.Status.DONE and job.ladders.get(codec="h264").merge_attempts == 2
     assert job.renditions.filter(kind="video").count() >= 1
     assert_package_is_correct(job, clips.motion, tmp_path / "package")

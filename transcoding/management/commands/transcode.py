@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Title
 from catalog.services import title_create, video_create
-from transcoding.models import Chunk, TranscodeJob
+from transcoding.models import Codec, CodecLadder, TranscodeJob
 from transcoding.progressbar import ProgressBar
 from transcoding.services import job_start
 
@@ -29,18 +29,32 @@ def storage_location(key: str) -> str:
         return f"s3://{bucket}/{full}" if bucket else default_storage.url(key)
 
 
-def job_watch(job_id: int, *, stdout, timeout: float) -> TranscodeJob:
-    """Poll the database and draw the bar until the job ends."""
+def ladders_label(job: TranscodeJob) -> str:
+    """ "H.264 done, AV1 41%" """
+    order: list[str] = [Codec.H264, Codec.AV1, Codec.HEVC]
+    ladders = sorted(job.ladders.all(), key=lambda x: order.index(x.codec))
+    return ", ".join(f"{ladder.get_codec_display()} "
+                     + (f"{ladder.progress:.0f}%" if ladder.status not in CodecLadder.TERMINAL else ladder.status)
+                     for ladder in ladders)
+
+
+def job_watch(job_id: int, *, stdout, timeout: float, until_playable: bool = False) -> TranscodeJob:
+    """Poll the database and draw the bar until the job ends (or, with
+    ``until_playable``, until its H.264 ladder is merged: the title plays
+    while the other codecs go on)."""
     bar = ProgressBar(stdout)
     started = time.monotonic()
     hinted = False
     while True:
         job = TranscodeJob.objects.get(pk=job_id)
-        total = job.chunks.filter(kind=Chunk.Kind.VIDEO).count()
-        done = job.chunks.filter(kind=Chunk.Kind.VIDEO, status=Chunk.Status.DONE).count()
-        label = f"{job.get_status_display().lower()}" + (f", chunks {done}/{total}" if total else "")
-        bar.update(job.progress, label)
-        if job.status not in TranscodeJob.ACTIVE:
+        h264 = job.ladders.filter(codec=Codec.H264).first()
+        watched = h264 if until_playable and h264 is not None else job
+        label = job.get_status_display().lower()
+        if job.ladders.exists():
+            label = ladders_label(job)
+        bar.update(watched.progress, label)
+        playable = h264 is not None and h264.status == CodecLadder.Status.DONE
+        if job.status not in TranscodeJob.ACTIVE or (until_playable and playable):
             bar.close()
             return job
         elapsed = time.monotonic() - started
@@ -76,6 +90,8 @@ class Command(BaseCommand):
         if job.status != TranscodeJob.Status.DONE:
             raise CommandError(f"Transcode {job.status}: {job.error}")
         video.refresh_from_db()
+        for ladder in job.ladders.filter(status=CodecLadder.Status.FAILED):
+            self.stdout.write(f"{ladder.get_codec_display()} failed (the other codecs ship): {ladder.error}")
         renditions = ", ".join(f"{r.name} {r.average_bandwidth // 1000}k" for r in job.renditions.all())
         self.stdout.write(f"Ready: {renditions}")
         self.stdout.write(storage_location(job.master_key))

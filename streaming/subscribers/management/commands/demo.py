@@ -2,9 +2,13 @@
 
 Creates the demo accounts, loads the demo catalog with its artwork,
 generates a sample film and a short clip for each demo title on first start
-and takes them through the real pipeline (progress bars), then serves on
-http://127.0.0.1:8000 and, once the site answers, starts three edge caches
-(Mumbai, Frankfurt, Virginia). The edges stop with the server whatever stops
+and takes them through the real pipeline (progress bars: the sample in
+H.264 and AV1 at a faster AV1 preset, the clips in H.264; see
+_demo_videos.py), then serves on http://127.0.0.1:8000 as soon as every
+H.264 ladder is merged (every title plays; the sample's AV1 ladder goes on
+encoding in this process and joins the sessions started after it is
+merged) and, once the site answers, starts three edge caches (Mumbai,
+Frankfurt, Virginia). The edges stop with the server whatever stops
 it: Ctrl-C, SIGTERM, the server crashing (and, on Linux, this process being
 killed). A port already taken is refused before anything starts. DEBUG only."""
 from __future__ import annotations
@@ -66,9 +70,13 @@ class Command(BaseCommand):
         parser.add_argument("--clip-seconds", type=int, default=int(os.environ.get("DEMO_CLIP_SECONDS", "16")),
                             help="Length of each demo title's clip.")
         parser.add_argument("--clip-height", type=int, default=int(os.environ.get("DEMO_CLIP_HEIGHT", "540")))
+        parser.add_argument("--wait", choices=["playable", "all"], default=None,
+                            help="Wait for the videos until they play (H.264 merged; the default when serving) or "
+                                 "until every codec is merged (the default with --no-serve).")
 
     def handle(self, *args, addr: str, edge_ports: str, no_serve: bool, no_sample: bool, no_edges: bool,
-               sample_seconds: int, sample_height: int, clip_seconds: int, clip_height: int, **options):
+               sample_seconds: int, sample_height: int, clip_seconds: int, clip_height: int, wait: str | None,
+               **options):
         if not settings.DEBUG:
             raise CommandError("The demo creates known passwords: run it with DJANGO_DEBUG=1 only.")
         host, _, port = addr.rpartition(":")
@@ -86,8 +94,12 @@ class Command(BaseCommand):
         if demo_artwork_load():
             self.stdout.write("Demo artwork drawn.")
         if not no_sample:
+            # Without a server the process ends here, and the embedded worker with
+            # it: then wait for every codec, not only until the titles play (a
+            # later start resumes what an earlier one left unfinished).
+            wait_all = (wait or ("all" if no_serve else "playable")) == "all"
             demo_videos_ensure(stdout=self.stdout, sample_seconds=sample_seconds, sample_height=sample_height,
-                               clip_seconds=clip_seconds, clip_height=clip_height)
+                               clip_seconds=clip_seconds, clip_height=clip_height, wait_all=wait_all)
         banner = [
             "",
             f"  Browse:  http://{addr}/        (in DEBUG, add ?country=IN or ?country=DE to travel)",

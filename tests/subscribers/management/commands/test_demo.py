@@ -10,6 +10,7 @@ from catalog.models import Title, Video
 from catalog.selectors import titles_visible
 from streaming.subscribers.management.commands.demo import SAMPLE_TITLE
 from tests.fixtures.broker import wait_for
+from transcoding.models import TranscodeJob
 
 SMALL = ["--sample-seconds", "4", "--sample-height", "360", "--clip-seconds", "2", "--clip-height", "240"]
 
@@ -23,7 +24,12 @@ def test_demo_sets_up_accounts_catalog_and_a_playable_sample(worker, settings, d
     assert django_user_model.objects.get(username="admin").check_password("streaming-demo")
     video = Title.objects.get(name=SAMPLE_TITLE).videos.get()
     assert video.status == Video.Status.READY
-    assert "Sample ready: v360, v234" in text
+    assert "Sample ready: v360, v234, av1/v360, av1/v234" in text, "H.264 and AV1 (the demo profile)"
+    # The clips: H.264 alone (the clips profile), not the default profile an upload gets.
+    assert "Tides of the Malabar Coast ready: v234\n" in text, text
+    assert not TranscodeJob.objects.exclude(video__title__name=SAMPLE_TITLE).filter(
+        ladders__codec="av1").exists(), "no AV1 for the clips"
+    assert TranscodeJob.objects.count() == Video.objects.count(), "one job per video: the upload started none"
     # Every demo title plays (no "coming soon" catalog), and has artwork.
     assert set(titles_visible(country="US").values_list("name", flat=True)) == {
         SAMPLE_TITLE, "Tides of the Malabar Coast", "The Last Signal", "Orbit School", "Deep Blue Atlas"}
