@@ -20,6 +20,7 @@ from catalog.models import Title
 from catalog.selectors import video_is_playable
 from catalog.services import genre_get_or_create, title_create, video_create
 from edge.demo import demo_edges_start, demo_edges_stop
+from streaming.core.broker import embedded_worker_start
 from transcoding import ffmpeg
 from transcoding.management.commands.transcode import job_watch
 from transcoding.models import TranscodeJob
@@ -54,6 +55,9 @@ class Command(BaseCommand):
                sample_seconds: int, sample_height: int, **options):
         if not settings.DEBUG:
             raise CommandError("The demo creates known passwords: run it with DJANGO_DEBUG=1 only.")
+        # At once, not at the first upload: a demo killed mid-transcode is taken
+        # over here (its job finishes, its ffmpeg and scratch are cleaned up).
+        embedded_worker_start()
         password = os.environ.get("DEMO_ADMIN_PASSWORD", "streaming-demo")
         admin = self._admin(password)
         viewer_password = os.environ.get("DEMO_VIEWER_PASSWORD", "watch-demo-1")
