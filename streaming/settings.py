@@ -366,7 +366,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "streaming.core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Strict JSON (no NaN/Infinity, bounded nesting); the player's page endpoints use it too.
+    "DEFAULT_PARSER_CLASSES": ["streaming.core.api.parsers.StrictJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         # Per client address (anonymous) or per account; "N/second|minute|hour|day".
         "sign_in": os.environ.get("API_THROTTLE_SIGN_IN", "20/minute"),
@@ -375,6 +376,8 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# JSON bodies nesting deeper than this are refused with a 400 (no request needs more than a few levels).
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
 # Access tokens are short-lived; the refresh token (rotated on each use) long-lived.
 API_ACCESS_TOKEN_TTL = int(os.environ.get("API_ACCESS_TOKEN_TTL", "900"))
 API_REFRESH_TOKEN_TTL = int(os.environ.get("API_REFRESH_TOKEN_TTL", str(30 * 24 * 3600)))
@@ -384,6 +387,9 @@ API_UPLOAD_PART_SIZE = int(os.environ.get("API_UPLOAD_PART_SIZE", str(8 * 1024 *
 API_UPLOAD_URL_TTL = int(os.environ.get("API_UPLOAD_URL_TTL", str(6 * 3600)))
 API_UPLOAD_MAX_BYTES = int(os.environ.get("API_UPLOAD_MAX_BYTES", str(200 * 1024**3)))
 API_UPLOAD_TEMP_DIR = Path(os.environ.get("API_UPLOAD_TEMP_DIR", VAR_DIR / "api-uploads"))
+# An upload that received nothing for this long is abandoned: its .part file or S3
+# multipart upload is removed (at every worker's start, hourly after; or `manage.py uploads_expire`).
+API_UPLOAD_EXPIRY_SECONDS = int(os.environ.get("API_UPLOAD_EXPIRY_SECONDS", str(7 * 24 * 3600)))
 # CORS for browser-based clients of the API only (e.g. https://app.example.org).
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"

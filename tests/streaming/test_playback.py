@@ -179,13 +179,13 @@ def test_master_playlist_by_token_forged_and_ended(ready_video, client):
     assert client.get(reverse("playback-master", args=[token])).status_code == 410
 
 
-def test_watch_page_renders_the_player_with_a_signed_master(ready_video, client):
+def test_watch_page_renders_the_player_which_starts_a_signed_master(ready_video, client):
     user, profile = make_subscriber()
     page = sign_in(client, user, profile).get(reverse("watch", args=[ready_video.public_id]))
     assert page.status_code == 200
-    config = page.context["config"]
+    assert b'id="player-start"' in page.content and not PlaybackSession.objects.filter(user=user).exists()
+    config = client.post(page.context["start"]["start"]).json()
     assert config["master"].startswith("/play/t/") and config["hls"]["sri"].startswith("sha384-")
-    assert b'id="player-config"' in page.content
 
 
 def test_tokens_expire_at_the_earlier_of_the_session_end_and_the_token_ttl(ready_video, settings):

@@ -15,7 +15,7 @@ from streaming.core.api.errors import error_responses
 
 from .. import selectors, services
 from ..models import PlaybackSession
-from ..services import QOE_FIELDS
+from ..services import MAX_SECONDS, QOE_FIELDS, QOE_MAX
 from .common import country_of, profile_of
 
 TAG = "Playback"
@@ -125,18 +125,25 @@ def own_session(request, session_id) -> PlaybackSession:
                              pk=session_id, user=request.user)
 
 
-class QoESerializer(serializers.Serializer):
-    """Player figures since the session started (CTA-2066 terms); counters only grow."""
+def _figure(column: str, **kwargs) -> serializers.IntegerField:
+    """A QoE figure: 0 up to what its column holds; null (not measured yet) is skipped."""
+    return serializers.IntegerField(min_value=0, max_value=QOE_MAX[column], required=False, allow_null=True,
+                                    **kwargs)
 
-    startup_ms = serializers.IntegerField(min_value=0, required=False, help_text="Press play to first frame.")
-    watch_ms = serializers.IntegerField(min_value=0, required=False)
-    stall_count = serializers.IntegerField(min_value=0, required=False)
-    stall_ms = serializers.IntegerField(min_value=0, required=False)
-    switch_count = serializers.IntegerField(min_value=0, required=False)
-    error_count = serializers.IntegerField(min_value=0, required=False)
-    last_error = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    level_height = serializers.IntegerField(min_value=0, required=False, help_text="Rung playing now.")
-    edge = serializers.CharField(max_length=80, required=False, allow_blank=True,
+
+class QoESerializer(serializers.Serializer):
+    """Player figures since the session started (CTA-2066 terms); counters only
+    grow. Each is bounded by the column that stores it."""
+
+    startup_ms = _figure("startup_ms", help_text="Press play to first frame.")
+    watch_ms = _figure("watch_ms")
+    stall_count = _figure("stall_count")
+    stall_ms = _figure("stall_ms")
+    switch_count = _figure("switch_count")
+    error_count = _figure("error_count")
+    last_error = serializers.CharField(max_length=300, required=False, allow_blank=True, allow_null=True)
+    level_height = _figure("level_height", help_text="Rung playing now.")
+    edge = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True,
                                  help_text="Pathway id serving now.")
 
 
@@ -153,8 +160,10 @@ class PlaybackHeartbeatApi(ApiView):
         class Meta:
             ref_name = "PlaybackHeartbeatInput"
 
-        position = serializers.FloatField(min_value=0, max_value=10**7, help_text="Seconds played to.")
-        duration = serializers.FloatField(min_value=0, max_value=10**7, required=False, allow_null=True)
+        position = serializers.FloatField(min_value=0, max_value=MAX_SECONDS, help_text=(
+            "Seconds played to: within the video (a little past its end is taken as the end)."))
+        duration = serializers.FloatField(min_value=0, max_value=MAX_SECONDS, required=False, allow_null=True,
+                                          help_text="The player's figure; the server's own duration wins.")
         state = serializers.ChoiceField(choices=["playing", "paused", "buffering", "ended"], default="playing",
                                         help_text="'ended' marks the video watched.")
         qoe = QoESerializer(required=False)
@@ -179,7 +188,7 @@ class PlaybackStopApi(ApiView):
         class Meta:
             ref_name = "PlaybackStopInput"
 
-        position = serializers.FloatField(min_value=0, max_value=10**7, required=False, allow_null=True,
+        position = serializers.FloatField(min_value=0, max_value=MAX_SECONDS, required=False, allow_null=True,
                                           help_text="Seconds played to, saved as the resume point.")
 
     @extend_schema(tags=[TAG], operation_id="playback_stop", request=InputSerializer,

@@ -23,7 +23,10 @@ from .manifests import (  # noqa: F401
 )
 from .my_list import my_list_add, my_list_remove  # noqa: F401
 from .playback import (  # noqa: F401
+    MAX_SECONDS,
     QOE_FIELDS,
+    QOE_MAX,
+    playback_allowed,
     playback_heartbeat,
     playback_start,
     playback_stop,

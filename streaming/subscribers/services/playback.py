@@ -4,6 +4,7 @@ manifests.py.)"""
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,12 +16,35 @@ from catalog.selectors import titles_visible, video_is_playable
 from edge import selectors as edge_selectors
 from streaming.core.errors import ApplicationError
 
-from ..models import PlaybackSession, Profile, QoEReport, Subscription, WatchProgress
+from ..models import MAX_SECONDS, PlaybackSession, Profile, QoEReport, Subscription, WatchProgress
 
 logger = logging.getLogger(__name__)
 
 COMPLETED_SHARE = 0.95
 QOE_FIELDS = ("startup_ms", "watch_ms", "stall_count", "stall_ms", "switch_count", "error_count")
+# The largest value each QoE column holds (PositiveIntegerField / PositiveBigIntegerField).
+INT_MAX, BIGINT_MAX = 2**31 - 1, 2**63 - 1
+QOE_MAX = {"startup_ms": INT_MAX, "watch_ms": BIGINT_MAX, "stall_count": INT_MAX, "stall_ms": BIGINT_MAX,
+           "switch_count": INT_MAX, "error_count": INT_MAX, "level_height": INT_MAX}
+# A player may report a little past the probed duration (rounding, a longer audio track).
+POSITION_SLACK = 10.0
+
+
+def position_check(position, *, video: Video, field: str = "position") -> float:
+    """A playback position as stored: a finite number of seconds within the
+    video (clamped to its end when a little past it, refused when far past)."""
+    try:
+        value = float(position or 0)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or value > MAX_SECONDS:
+        raise ApplicationError(f"{field} must be a number of seconds from 0 to {MAX_SECONDS}.",
+                               code="invalid", extra={"field": field})
+    duration = video.duration or 0
+    if duration > 0 and value > duration + POSITION_SLACK:
+        raise ApplicationError(f"{field} {value:g} is past the end of the video ({duration:g} s).",
+                               code="invalid", extra={"field": field})
+    return min(value, duration) if duration > 0 else value
 
 
 def subscription_active(*, user) -> Subscription:
@@ -43,11 +67,11 @@ def screens_in_use(*, user, exclude_device: str = "", now=None) -> int:
     )
 
 
-def playback_start(*, user, profile: Profile, video: Video, device: str, country: str,
-                   client_ip: str | None = None, user_agent: str = "") -> PlaybackSession:
-    """Check plan, subscription, country, profile and screens; then open a
-    session with its ordered pathways. A device plays one thing at a time:
-    its earlier sessions end here, and it counts once against the screens."""
+def playback_allowed(*, user, profile: Profile, video: Video, country: str) -> Subscription:
+    """Everything but the screens: the profile is the account's, the
+    subscription is active, the title is visible here and to this profile,
+    the video is ready. Changes nothing (the player page asks before it
+    renders; starting asks again)."""
     if profile.user_id != user.pk:
         raise ApplicationError("That profile belongs to another account.", code="forbidden")
     subscription = subscription_active(user=user)
@@ -58,6 +82,15 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
         raise ApplicationError("This title is not available in your country.", code="not_available")
     if not video_is_playable(video=video):
         raise ApplicationError("This video is not ready to play yet.", code="not_ready")
+    return subscription
+
+
+def playback_start(*, user, profile: Profile, video: Video, device: str, country: str,
+                   client_ip: str | None = None, user_agent: str = "") -> PlaybackSession:
+    """Check plan, subscription, country, profile and screens; then open a
+    session with its ordered pathways. A device plays one thing at a time:
+    its earlier sessions end here, and it counts once against the screens."""
+    subscription = playback_allowed(user=user, profile=profile, video=video, country=country)
     plan = subscription.plan
     now = timezone.now()
     with transaction.atomic():
@@ -95,8 +128,10 @@ def playback_heartbeat(*, session: PlaybackSession, position: float, duration: f
     now = timezone.now()
     if now >= session.expires_at:
         raise ApplicationError("This playback session has expired; start playback again.", code="session_expired")
-    position = max(0.0, float(position or 0))
-    duration = float(duration or session.video.duration or 0)
+    position = position_check(position, video=session.video)
+    # The probed duration decides; the player's figure only when there is none.
+    reported = float(duration) if isinstance(duration, (int, float)) and math.isfinite(duration) else 0.0
+    duration = float(session.video.duration or min(max(reported, 0.0), MAX_SECONDS))
     PlaybackSession.objects.filter(pk=session.pk).update(last_heartbeat_at=now, position=position)
     session.last_heartbeat_at, session.position = now, position
     completed = state == "ended" or (duration > 0 and position >= duration * COMPLETED_SHARE)
@@ -109,13 +144,16 @@ def playback_heartbeat(*, session: PlaybackSession, position: float, duration: f
 
 def playback_stop(*, session: PlaybackSession, position: float | None = None) -> None:
     if session.ended_at is None and position is not None:
-        progress_record(profile=session.profile, video=session.video, position=float(position),
+        progress_record(profile=session.profile, video=session.video,
+                        position=position_check(position, video=session.video),
                         duration=float(session.video.duration or 0), completed=False)
     PlaybackSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
 def progress_record(*, profile: Profile, video: Video, position: float, duration: float,
                     completed: bool) -> WatchProgress | None:
+    if not all(math.isfinite(v) and 0 <= v <= MAX_SECONDS for v in (position, duration)):
+        raise ApplicationError("A position and a duration are numbers of seconds.", code="invalid")
     try:
         progress, _ = WatchProgress.objects.get_or_create(profile=profile, video=video,
                                                           defaults={"title_id": video.title_id})
@@ -132,9 +170,9 @@ def progress_record(*, profile: Profile, video: Video, position: float, duration
 
 def resume_position(*, profile: Profile, video: Video) -> float:
     progress = WatchProgress.objects.filter(profile=profile, video=video).first()
-    if progress is None or progress.completed:
+    if progress is None or progress.completed or not math.isfinite(progress.position):
         return 0.0
-    return progress.position
+    return max(0.0, progress.position)
 
 
 def qoe_record(*, session: PlaybackSession, figures: dict) -> QoEReport:
@@ -144,8 +182,8 @@ def qoe_record(*, session: PlaybackSession, figures: dict) -> QoEReport:
         if value is None:
             continue
         try:
-            value = max(0, int(value))
-        except (TypeError, ValueError):
+            value = min(max(0, int(value)), QOE_MAX[field])
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
             continue
         if field == "startup_ms":
             report.startup_ms = report.startup_ms or value  # the first start counts
@@ -155,8 +193,8 @@ def qoe_record(*, session: PlaybackSession, figures: dict) -> QoEReport:
         report.last_error = str(figures["last_error"])[:300]
     if figures.get("level_height"):
         try:
-            report.last_level_height = int(figures["level_height"])
-        except (TypeError, ValueError):
+            report.last_level_height = min(max(0, int(figures["level_height"])), QOE_MAX["level_height"])
+        except (TypeError, ValueError, OverflowError):
             pass
     if figures.get("edge"):
         report.edge_name = str(figures["edge"])[:80]

@@ -1,45 +1,65 @@
-"""The player page, and the playback endpoints the player calls: the
-session's master playlist, heartbeats and stop."""
+"""The player page, and the playback endpoints the player calls: start
+(POST), the session's master playlist, heartbeats and stop."""
 from __future__ import annotations
 
-import json
-from functools import wraps
-
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog.models import Video
-from edge.locate import client_ip
+from edge.locate import client_country, client_ip
 from edge.signing import TokenError, token_check
-from streaming.core.api.errors import error_body
+from streaming.core.api.parsers import StrictJSONParser
 from streaming.core.errors import ApplicationError
 
 from .. import services
+from ..api.playback import PlaybackHeartbeatApi, PlaybackStopApi
 from ..models import PlaybackSession
-from ..viewer import ViewerRequest, device_id, profile_required
+from ..viewer import ViewerRequest, device_id, profile_current, profile_required
+
+
+def _cannot_play(request, exc: ApplicationError, video: Video) -> HttpResponse:
+    status = 409 if exc.code == "too_many_screens" else 403
+    return render(request, "streaming/cannot_play.html",
+                  {"reason": exc.message, "code": exc.code, "title": video.title}, status=status)
 
 
 @profile_required
+@ensure_csrf_cookie
 def watch(request: ViewerRequest, public_id) -> HttpResponse:
+    """The player page. Opening it starts nothing (a GET must not end the
+    browser's other playback, whoever made it navigate here): the page asks
+    for a session with a POST to ``start`` (static/js/player-start.js),
+    which answers the player's config. What can be checked without a
+    session (subscription, country, profile, readiness) is checked here."""
     viewer = request.viewer
     video = get_object_or_404(Video.objects.select_related("title"), public_id=public_id)
     try:
-        session = services.playback_start(
-            user=request.user, profile=viewer.profile, video=video, device=device_id(request),
-            country=viewer.country, client_ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
+        services.playback_allowed(user=request.user, profile=viewer.profile, video=video, country=viewer.country)
     except ApplicationError as exc:
-        status = 409 if exc.code == "too_many_screens" else 403
-        return render(request, "streaming/cannot_play.html",
-                      {"reason": exc.message, "code": exc.code, "title": video.title}, status=status)
+        return _cannot_play(request, exc, video)
+    start = {"start": reverse("playback-start", args=[video.public_id])}
+    return render(request, "streaming/player.html", {
+        "video": video, "title": video.title, "start": start, "poster": "",
+    })
+
+
+def player_config(*, session: PlaybackSession) -> dict:
+    """What the player needs of a started session (player.js reads it as
+    ``config``)."""
+    video = session.video
     payload = services.playback_payload(session=session)
-    config = {
+    return {
         "session": str(session.pk),
         "master": payload.master_path,
         "heartbeat": reverse("playback-heartbeat", args=[session.pk]),
@@ -47,6 +67,7 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
         "resume": session.position,
         "duration": video.duration,
         "thumbnails": payload.thumbnails_url,
+        "poster": payload.poster_url,
         "heartbeatInterval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
         "maxBuffer": settings.PLAYER_MAX_BUFFER_SECONDS,
         "edge": {"id": payload.edge.id, "zone": payload.edge.zone_name},
@@ -55,10 +76,6 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
         "hls": {"cdn": settings.HLS_JS_CDN_URL, "sri": settings.HLS_JS_SRI,
                 "local": static(f"vendor/hls.js-{settings.HLS_JS_VERSION}/hls.min.js")},
     }
-    return render(request, "streaming/player.html", {
-        "video": video, "title": video.title, "session": session, "config": config,
-        "poster": payload.poster_url,
-    })
 
 
 @require_GET
@@ -82,46 +99,65 @@ def master(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _error(code: str, message: str, status: int) -> JsonResponse:
-    # The same error body as the API's, so one client parser serves both.
-    return JsonResponse(error_body(code=code, message=message), status=status)
+class PlayerSessionAuthentication(SessionAuthentication):
+    """The page's cookie session, CSRF checked; signed out is a 401, not a 403."""
+
+    def authenticate_header(self, request) -> str:
+        return "Session"
 
 
-def own_session_required(view):
-    """POST only, signed in, and the session must be the caller's own."""
+class PlayerEndpoint(APIView):
+    """The player's JSON endpoints: the API's parser (strict JSON), the API's
+    input serializers and its one error format, on the page's cookie session.
+    POST only; the session must be the caller's own (another's is a 404)."""
 
-    @require_POST
-    @wraps(view)
-    def wrapper(request: HttpRequest, session_id) -> JsonResponse:
-        if not request.user.is_authenticated:
-            return _error("not_authenticated", "Sign in again.", 401)
-        session = PlaybackSession.objects.select_related("video", "profile").filter(
-            pk=session_id, user=request.user).first()
-        if session is None:
-            return _error("not_found", "No such playback session.", 404)
-        return view(request, session)
+    schema = None  # pages, not part of the API's schema
+    authentication_classes = [PlayerSessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]  # the stop beacon posts a form
 
-    return wrapper
+    def own_session(self, request, session_id) -> PlaybackSession:
+        return get_object_or_404(PlaybackSession.objects.select_related("video", "profile"),
+                                 pk=session_id, user=request.user)
 
 
-@own_session_required
-def heartbeat(request: HttpRequest, session: PlaybackSession) -> JsonResponse:
-    try:
-        body = json.loads(request.body or b"{}")
-        services.playback_heartbeat(
-            session=session, position=float(body.get("position") or 0), duration=body.get("duration"),
-            state=str(body.get("state") or "playing"), qoe=body.get("qoe") or None,
+class Heartbeat(PlayerEndpoint):
+    def post(self, request, session_id):
+        session = self.own_session(request, session_id)
+        data = PlaybackHeartbeatApi.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        session = services.playback_heartbeat(session=session, position=v["position"], duration=v.get("duration"),
+                                              state=v["state"], qoe=v.get("qoe") or None)
+        return Response({"ok": True, "position": session.position})
+
+
+class Stop(PlayerEndpoint):
+    def post(self, request, session_id):
+        session = self.own_session(request, session_id)
+        data = PlaybackStopApi.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.playback_stop(session=session, position=data.validated_data.get("position"))
+        return Response({"ok": True})
+
+
+class Start(PlayerEndpoint):
+    """POST: start this browser's session of the video (ending its previous
+    one: a device plays one thing at a time) and answer the player's config."""
+
+    def post(self, request, public_id):
+        profile = profile_current(request._request)
+        if profile is None:
+            raise ApplicationError("Choose a profile first.", code="forbidden")
+        video = get_object_or_404(Video.objects.select_related("title"), public_id=public_id)
+        session = services.playback_start(
+            user=request.user, profile=profile, video=video, device=device_id(request._request),
+            country=client_country(request._request), client_ip=client_ip(request._request),
+            user_agent=request.headers.get("User-Agent", ""),
         )
-    except (ValueError, TypeError):
-        return _error("invalid", "Malformed heartbeat.", 400)
-    except ApplicationError as exc:
-        return _error(exc.code, exc.message, 409)
-    return JsonResponse({"ok": True, "position": session.position})
+        return Response(player_config(session=session), status=201)
 
 
-@own_session_required
-def stop(request: HttpRequest, session: PlaybackSession) -> JsonResponse:
-    position = request.POST.get("position")
-    services.playback_stop(session=session, position=float(position) if position else None)
-    return JsonResponse({"ok": True})
-
+start = Start.as_view()
+heartbeat = Heartbeat.as_view()
+stop = Stop.as_view()
