@@ -8,14 +8,19 @@ As a worker boots, and then every TRANSCODE_RECONCILE_SECONDS, it
 - takes over active jobs whose embedded-broker owner died and sends their
   next step again (transcoding.services.recovery);
 - re-asks for steps asked for but never begun (jobs_reconcile);
-- renews the jobs it owns, so other hosts see it alive.
+- renews the jobs it owns, so other hosts see it alive;
+- (at boot, then hourly) abandons source uploads idle for
+  API_UPLOAD_EXPIRY_SECONDS, so their .part files do not stay for ever.
 With the embedded broker it also records, as a pipeline message is queued,
 that this process now holds that job's next step."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +34,7 @@ from . import workdir
 
 logger = logging.getLogger(__name__)
 
+UPLOADS_EXPIRE_EVERY = 3600.0
 # Pipeline actors: their first argument names a job (or a chunk of one).
 PIPELINE_ACTORS = ("job_prepare", "chunk_encode", "job_merge")
 
@@ -68,26 +74,31 @@ class Reconciler(Middleware):
         # Imported here, not at the top: this module is imported while the broker
         # is being built, and transcoding.services declares the actors, which must
         # bind to that broker once it is set, not to dramatiq's default one.
+        from catalog.services import source_uploads_expire
         from transcoding.services import jobs_reconcile
         from transcoding.services.recovery import jobs_owner_renew, jobs_recover, queue_owner
 
         interval = settings.TRANSCODE_RECONCILE_SECONDS
         stale = timedelta(seconds=settings.TRANSCODE_STALE_SECONDS)
         first = True
+        uploads_checked = -UPLOADS_EXPIRE_EVERY
         # The first round runs at once (recovery at start); later ones every
         # interval. Without an interval, only the first.
         while first or (interval > 0 and not self._stop.wait(interval)):
-            try:
-                close_old_connections()
-                owner = queue_owner()
-                workdir.dead_sweep()
-                jobs_recover(owner=owner)
-                if not first:
-                    jobs_reconcile(stale_after=stale)
-                    jobs_owner_renew(owner=owner)
-            except Exception:  # the next round tries again; a worker must not die of it
-                logger.exception("reconciler round failed")
-            finally:
-                connection.close()
-                first = False
-                self.rounds += 1
+            close_old_connections()
+            owner = queue_owner()
+            steps: list[Callable[[], object]] = [workdir.dead_sweep, functools.partial(jobs_recover, owner=owner)]
+            if not first:
+                steps += [functools.partial(jobs_reconcile, stale_after=stale),
+                          functools.partial(jobs_owner_renew, owner=owner)]
+            if time.monotonic() - uploads_checked >= UPLOADS_EXPIRE_EVERY:
+                uploads_checked = time.monotonic()
+                steps.append(source_uploads_expire)
+            for step in steps:
+                try:
+                    step()
+                except Exception:  # the next round tries again; a worker must not die of it
+                    logger.exception("reconciler step failed")
+            connection.close()
+            first = False
+            self.rounds += 1
