@@ -43,10 +43,16 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG
 EDGE_SIGNING_KEYS_RAW = os.environ.get("EDGE_SIGNING_KEYS", "") or (DEV_EDGE_SIGNING_KEYS if DEBUG else "")
 _missing = [name for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("EDGE_SIGNING_KEYS", EDGE_SIGNING_KEYS_RAW))
             if not value]
-if _missing:
+# The development keys are public (they are in this file): never with DEBUG off.
+_public = [name for name, used in (("DJANGO_SECRET_KEY", SECRET_KEY == DEV_SECRET_KEY),
+                                   ("EDGE_SIGNING_KEYS", DEV_EDGE_SIGNING_KEYS.partition(":")[2]
+                                    in EDGE_SIGNING_KEYS_RAW)) if used and not DEBUG]
+if _missing or _public:
     raise ImproperlyConfigured(
-        f"{' and '.join(_missing)} must be set when DJANGO_DEBUG is off (it is off unless set to 1). "
-        "Generate secrets, e.g. with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+        (f"{' and '.join(_missing)} must be set when DJANGO_DEBUG is off (it is off unless set to 1). "
+         if _missing else
+         f"{' and '.join(_public)} must not be the development keys when DJANGO_DEBUG is off: they are public. ")
+        + "Generate secrets, e.g. with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
         "EDGE_SIGNING_KEYS looks like 'k1:<secret>'. For a development machine, set DJANGO_DEBUG=1."
     )
 

@@ -10,9 +10,14 @@ from django.core.files.storage import default_storage
 
 from edge.ranges import RangeNotSatisfiable, byte_range_parse
 from streaming.subscribers.services import session_token
-from tests.fixtures.playback import ready_session  # noqa: F401  (fixture)
+from tests.fixtures.playback import ready_session_start
 
 BODY = bytes(range(100))
+
+
+@pytest.fixture
+def ready_session(db, client):
+    return ready_session_start(client)
 
 
 @pytest.mark.parametrize("header, expected", [

@@ -14,7 +14,12 @@ from streaming.subscribers.models import PlaybackSession, QoEReport, WatchProgre
 from streaming.subscribers.services import playback_heartbeat
 from tests.api.conftest import assert_error
 from tests.fixtures.accounts import make_subscriber, sign_in
-from tests.fixtures.playback import make_ready_video, ready_session  # noqa: F401  (fixture)
+from tests.fixtures.playback import make_ready_video, ready_session_start
+
+
+@pytest.fixture
+def ready_session(db, client):
+    return ready_session_start(client)
 
 
 def beat(client, session, body, content_type="application/json"):
@@ -35,8 +40,8 @@ BAD_HEARTBEATS = [
     ('{"position": 5, "qoe": "fast"}', "invalid"),
     ('{"position": 5, "qoe": [1]}', "invalid"),
     ('{"position": 5, "qoe": {"startup_ms": 1e400}}', "malformed"),
-    ('{"position": 5, "qoe": {"stall_count": %d}}' % 10**30, "invalid"),
-    ('{"position": 5, "qoe": {"watch_ms": %d}}' % 2**63, "invalid"),
+    (f'{{"position": 5, "qoe": {{"stall_count": {10**30}}}}}', "invalid"),
+    (f'{{"position": 5, "qoe": {{"watch_ms": {2**63}}}}}', "invalid"),
     ('{"position": 5, "qoe": {"startup_ms": -1}}', "invalid"),
     ('{"position": 5, "qoe": {"last_error": "\\u0000"}}', "invalid"),
     ('{"position": 5, "state": "flying"}', "invalid"),
