@@ -352,6 +352,13 @@ PLAYER_MAX_BUFFER_SECONDS = int(os.environ.get("PLAYER_MAX_BUFFER_SECONDS", "60"
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+# Per account from every address: after this many failures in the account window,
+# each attempt waits 1, 2, 4 ... up to LOGIN_ACCOUNT_MAX_DELAY seconds; a device that
+# signed in before (its trusted-device proof) is not slowed.
+LOGIN_ACCOUNT_FREE_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FREE_FAILURES", "10"))
+LOGIN_ACCOUNT_WINDOW = int(os.environ.get("LOGIN_ACCOUNT_WINDOW", str(24 * 3600)))
+LOGIN_ACCOUNT_MAX_DELAY = int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY", "900"))
+LOGIN_TRUSTED_DEVICE_SECONDS = int(os.environ.get("LOGIN_TRUSTED_DEVICE_SECONDS", str(365 * 24 * 3600)))
 # hls.js: pinned on a CDN with SRI, with the vendored copy as the fallback.
 HLS_JS_VERSION = "1.7.4"
 HLS_JS_CDN_URL = os.environ.get(

@@ -1,6 +1,8 @@
 """Writes of the subscriber side; public names re-exported."""
 from .accounts import (  # noqa: F401
     account_create,
+    login_account_wait,
+    login_account_wait_text,
     login_attempt_allowed,
     login_failure_record,
     login_success_record,
@@ -12,6 +14,8 @@ from .accounts import (  # noqa: F401
     subscription_change_plan,
     subscription_start,
     subscription_update,
+    trusted_device_check,
+    trusted_device_proof,
 )
 from .manifests import (  # noqa: F401
     master_playlist,
