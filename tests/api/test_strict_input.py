@@ -171,3 +171,20 @@ def test_abandoned_uploads_expire_and_their_part_files_go(staff, settings):
     assert SourceUpload.objects.get(pk=old.pk).status == "aborted" and not temp_path(old).exists()
     assert SourceUpload.objects.get(pk=recent.pk).status == "open" and temp_path(recent).exists()
     assert not orphan.exists()
+
+
+def test_a_lone_surrogate_is_refused_before_an_error_message_could_quote_it(api, db):
+    # Found by tests/api/test_fuzz_input.py: "is not a valid choice" quoted it, and the
+    # answer could not be encoded (a 500 after the exception handler).
+    body = '{"username": "a", "password": "b", "device_name": "\\ud800"}'
+    assert_error(api.post(SIGN_IN, body, content_type="application/json"), 400, "malformed")
+    assert_error(api.post(SIGN_IN, '{"\\udfff": 1}', content_type="application/json"), 400, "malformed")
+
+
+def test_the_schema_links_a_started_session_to_its_heartbeat_and_an_upload_to_its_chunks(api, db):
+    schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    start = schema["paths"]["/api/v1/playback/"]["post"]["responses"]["201"]["links"]
+    assert start["Heartbeat"] == {"operationId": "playback_heartbeat",
+                                  "parameters": {"session_id": "$response.body#/id"}}
+    upload = schema["paths"]["/api/v1/staff/uploads/"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in upload.values()} >= {"staff_uploads_chunk", "staff_uploads_complete"}

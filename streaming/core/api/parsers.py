@@ -2,9 +2,12 @@
 
 Refused with a 400 and a reason (ParseError, so the one error format):
 NaN and Infinity (also written as numbers too large for a float, 1e400),
-nesting deeper than API_JSON_MAX_DEPTH, and integers longer than Python
-converts. Python's own parser recurses per level and raises RecursionError
-on very deep input, which would otherwise become a 500."""
+nesting deeper than API_JSON_MAX_DEPTH, integers longer than Python
+converts, and strings holding a lone surrogate ("\\ud800": valid JSON
+text, but no Unicode character; an error message quoting it could not be
+encoded, and a 500 would follow). Python's own parser recurses per level
+and raises RecursionError on very deep input, which would otherwise become
+a 500."""
 from __future__ import annotations
 
 import codecs
@@ -38,12 +41,25 @@ def json_strict_loads(text: str | bytes, *, max_depth: int | None = None):
     return data
 
 
+def _text_check(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone surrogate (\\ud800-\\udfff), which is not a character") from None
+
+
 def depth_check(data, *, max_depth: int) -> None:
-    """Raise ValueError when containers nest deeper than ``max_depth`` (iterative)."""
+    """Raise ValueError when containers nest deeper than ``max_depth``, or a
+    string is not Unicode text (iterative)."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str):
+            _text_check(value)
+            continue
         if isinstance(value, dict):
+            for key in value:
+                _text_check(key)
             children = list(value.values())
         elif isinstance(value, list):
             children = value
