@@ -8,6 +8,9 @@
   "use strict";
 
   var me = document.currentScript;
+  // player.js publishes window.player once it runs; until then, a handle that
+  // says "not started" (else window.player is the #player element, by name).
+  window.player = { state: { started: false, starting: true }, qoe: {} };
   var start = JSON.parse(document.getElementById("player-start").textContent);
   var csrf = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
 
