@@ -373,6 +373,8 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="SQLite even when PostgreSQL is reachable")
     parser.add_argument("--no-redis", action="store_true", help="local-memory cache instead of a private Redis")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway folder (logs)")
+    parser.add_argument("--client-networks", type=int, default=0,
+                        help="import this many generated client prefixes first (steering at scale; 0: none)")
     args = parser.parse_args()
     if not 1 <= args.viewers <= 500 or not 1 <= args.duration <= 600 or not 1 <= args.edges <= 8:
         raise SystemExit("bounded run: 1-500 viewers, 1-600 s, 1-8 edges")
@@ -393,6 +395,16 @@ def main() -> int:
         out = stack.manage("shell", "-c", code)
         setup = json.loads(out.split("SETUP", 1)[1].strip().splitlines()[0])
         print(f"  {args.viewers} Premium accounts ({setup['screens']} screens each), {args.edges} edge nodes")
+        if args.client_networks:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from prefix_feed import prefixes_write
+
+            feed = stack.tmp / "client-networks.csv"
+            prefixes_write(feed, args.client_networks, zones=("virginia",))
+            t = time.monotonic()
+            stack.manage("client_networks_import", str(feed), "--replace", timeout=900)
+            print(f"  imported {args.client_networks:,} client prefixes in {time.monotonic() - t:.0f} s "
+                  "(every web process builds its prefix table as it starts)")
 
         source = stack.tmp / "film.mp4"
         stack.manage("shell", "-c", "from pathlib import Path; from transcoding import ffmpeg; ffmpeg.run("

@@ -2,13 +2,15 @@
 node's own HMAC (never a user token). Same service as /edge/api/heartbeat."""
 from __future__ import annotations
 
-from django.conf import settings
+from typing import Any, cast
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from edge import heartbeat
+from edge.selectors import heartbeat_answer
 from edge.services import EdgeError, edge_heartbeat_record
 from streaming.core.api.base import ApiView
 from streaming.core.api.errors import error_body, error_responses
@@ -24,12 +26,35 @@ class HeartbeatReportSerializer(serializers.Serializer):
     hit_ratio = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
     bytes_served = serializers.IntegerField(min_value=0, required=False)
     software = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    boot = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                 help_text="Names the process start the cumulative counters count from.")
+    origin_bytes = serializers.IntegerField(min_value=0, required=False)
+    peer_bytes_in = serializers.IntegerField(min_value=0, required=False)
+    peer_bytes_out = serializers.IntegerField(min_value=0, required=False)
+    traffic = serializers.DictField(
+        child=serializers.DictField(), required=False,
+        help_text="Per viewer zone: bytes, requests and CMCD counters (edge.traffic.ZoneCounters).")
+    fill = serializers.DictField(required=False, allow_null=True,
+                                 help_text="Fill plan progress: plan, state, objects_done, bytes_done.")
+
+
+class PeerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class FillSummarySerializer(serializers.Serializer):
+    plan = serializers.IntegerField(allow_null=True, help_text="Version of the node's fill plan; null: none.")
+    url = serializers.CharField(help_text="Where to GET it (signed like a heartbeat, over 'GET <path>').")
 
 
 class HeartbeatAnswerSerializer(serializers.Serializer):
     node = serializers.CharField()
     health = serializers.CharField()
     ttl = serializers.IntegerField(help_text="Seconds a heartbeat keeps the node in rotation.")
+    zone = serializers.CharField()
+    peers = PeerSerializer(many=True, help_text="The zone's healthy nodes, over which misses are hashed.")
+    fill = FillSummarySerializer()
 
 
 class EdgeHeartbeatApi(ApiView):
@@ -37,7 +62,7 @@ class EdgeHeartbeatApi(ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        tags=["Edge nodes"], operation_id="edge_heartbeat", auth=[{"edgeNodeHmac": []}],  # type: ignore[list-item]  # a security requirement object; spectacular takes it
+        tags=["Edge nodes"], operation_id="edge_heartbeat", auth=cast(Any, [{"edgeNodeHmac": []}]),
         summary="An edge node reports its health (node HMAC auth)",
         description=(
             "For edge servers, not apps. Headers: X-Edge-Node (the node id), X-Edge-Timestamp (Unix seconds, "
@@ -63,7 +88,6 @@ class EdgeHeartbeatApi(ApiView):
         except EdgeError as exc:
             code = {403: "heartbeat_rejected", 409: "replay"}.get(exc.status, "invalid")
             return Response(error_body(code=code, message=str(exc)), status=exc.status)
-        return Response(HeartbeatAnswerSerializer(
-            {"node": node.name, "health": node.health(), "ttl": settings.EDGE_HEARTBEAT_TTL}).data)
+        return Response(HeartbeatAnswerSerializer(heartbeat_answer(node=node)).data)
 
 

@@ -14,8 +14,9 @@ from catalog.keys import LADDER_ROOT
 from edge import heartbeat
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response
-from edge.selectors import pathway_priority, pathways_for
-from edge.services import EdgeError, edge_heartbeat_record
+from edge.selectors import heartbeat_answer, pathway_priority, pathways_for
+from edge.selectors.fill import fill_plan_payload
+from edge.services import EdgeError, edge_heartbeat_record, node_signature_check
 from edge.signing import TokenError, token_check, token_verify
 from edge.steering import STEERING_CONTENT_TYPE, steering_manifest, steering_manifest_json
 
@@ -34,7 +35,26 @@ def heartbeat_receive(request: HttpRequest) -> JsonResponse:
         )
     except EdgeError as exc:
         return JsonResponse({"error": str(exc)}, status=exc.status)
-    return JsonResponse({"node": node.name, "health": node.health(), "ttl": settings.EDGE_HEARTBEAT_TTL})
+    return JsonResponse(heartbeat_answer(node=node))
+
+
+@require_GET
+def fill_plan(request: HttpRequest) -> JsonResponse:
+    """A node's push-fill plan, for the node alone: signed like a heartbeat,
+    over ``GET <path>`` instead of a body."""
+    try:
+        node = node_signature_check(
+            node_id=request.headers.get(heartbeat.HEADER_NODE, ""),
+            timestamp=request.headers.get(heartbeat.HEADER_TIMESTAMP, ""),
+            signature=request.headers.get(heartbeat.HEADER_SIGNATURE, ""),
+            body=f"GET {request.path}".encode(),
+        )
+    except EdgeError as exc:
+        return JsonResponse({"error": str(exc)}, status=exc.status)
+    payload = fill_plan_payload(node=node)
+    if payload is None:
+        return JsonResponse({"error": "This node has no fill plan."}, status=404)
+    return JsonResponse(payload)
 
 
 @require_GET
@@ -57,7 +77,11 @@ def steering(request: HttpRequest, token: str) -> HttpResponseBase:
     except Exception:  # a steering answer must never fail; keep the session's order
         logger.exception("steering: health unavailable, answering the session's own order")
         priority = pathway_ids
-    reload_uri = request.build_absolute_uri(request.path) + "?" + request.GET.urlencode()
+    # Players add their own parameters (CMCD, _HLS_*) to each reload: keep ours only.
+    query = request.GET.copy()
+    for name in [n for n in query if n == "CMCD" or n.startswith("_HLS_")]:
+        del query[name]
+    reload_uri = request.build_absolute_uri(request.path) + "?" + query.urlencode()
     manifest = steering_manifest(pathway_priority=priority, reload_uri=reload_uri)
     response = HttpResponse(steering_manifest_json(manifest), content_type=STEERING_CONTENT_TYPE)
     response["Cache-Control"] = "no-store"

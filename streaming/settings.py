@@ -319,6 +319,20 @@ EDGE_CORS_ORIGINS = env_list("EDGE_CORS_ORIGINS", "*")
 EDGE_CLIENT_IP_HEADER = os.environ.get("EDGE_CLIENT_IP_HEADER", "")
 EDGE_CACHE_DIR = Path(os.environ.get("EDGE_CACHE_DIR", VAR_DIR / "edge-cache"))
 EDGE_CACHE_MAX_BYTES = int(os.environ.get("EDGE_CACHE_MAX_BYTES", str(2 * 1024**3)))
+# Fill hierarchy: on a miss an edge asks the zone peer owning the object,
+# then origin. A peer that does not connect within EDGE_PEER_TIMEOUT seconds
+# is skipped (straight to origin) for EDGE_PEER_RETRY_SECONDS.
+EDGE_PEER_FILL = env_bool("EDGE_PEER_FILL", True)
+EDGE_PEER_TIMEOUT = float(os.environ.get("EDGE_PEER_TIMEOUT", "1.0"))
+EDGE_PEER_RETRY_SECONDS = float(os.environ.get("EDGE_PEER_RETRY_SECONDS", "10"))
+# Push fill: each zone's most popular titles over this many days of playback...
+EDGE_FILL_POPULARITY_DAYS = int(os.environ.get("EDGE_FILL_POPULARITY_DAYS", "7"))
+# ...planned per node within this share of its cache cap...
+EDGE_FILL_BUDGET_SHARE = float(os.environ.get("EDGE_FILL_BUDGET_SHARE", "0.8"))
+# ...and pulled in this off-peak window (UTC, HH:MM-HH:MM; a zone may set its
+# own) at no more than this many megabits per second per node.
+EDGE_FILL_WINDOW = os.environ.get("EDGE_FILL_WINDOW", "02:00-06:00")
+EDGE_FILL_RATE_MBPS = float(os.environ.get("EDGE_FILL_RATE_MBPS", "1200"))
 
 # --- Transcoding ----------------------------------------------------------------
 FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "ffmpeg")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import socket
 import uuid
+from pathlib import Path
 
 import dramatiq
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode", "tests.fixtures.accounts"]
+pytest_plugins = [
+    "tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode",
+    "tests.fixtures.accounts", "tests.fixtures.api", "tests.fixtures.sources",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -25,10 +29,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="set DATABASE_URL=postgres://... to run"))
 
 
+# The repository: where manage.py is, for the tests that start it as a process.
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Django's PBKDF2 runs 1,000,000 iterations per password set or checked
+    (0.3-1 s of CPU each on the shared 2-core machine); the suite creates and
+    signs in well over a hundred accounts and tests no hasher. Production
+    keeps PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

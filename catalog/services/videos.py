@@ -71,11 +71,13 @@ def video_create_from_storage(*, title: Title, name: str, source_name: str, publ
 
 
 def video_source_saved(*, video_id: int) -> None:
-    """Everything that follows a new source starts here, after commit: the
-    fingerprint (ours), and whatever listens to ``video_source_stored``
-    (the transcoding app starts a job)."""
-    tasks.video_source_fingerprint.send(video_id)
+    """Everything that follows a new source starts here, after commit:
+    whatever listens to ``video_source_stored`` (the transcoding app starts
+    a job), then the fingerprint (ours). Listeners first: a worker measures
+    an empty file and marks it failed in milliseconds, and a listener that
+    ran after it would find the video failed and start no job."""
     video_source_stored.send(sender=Video, video_id=video_id)
+    tasks.video_source_fingerprint.send(video_id)
 
 
 def video_update(*, video: Video, title: Title, episode: Episode | None) -> Video:

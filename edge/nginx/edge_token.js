@@ -1,10 +1,15 @@
-// Signed-URL check for the nginx edge: the same token format and rules as
-// edge/signing.py (change both together). Keys are written in by
+// The nginx edge's njs: the signed-URL check (the same token format and
+// rules as edge/signing.py), the viewer's zone for the access log, and the
+// fill upstream (the same rendezvous hash as edge/rendezvous.py). Change
+// both sides together. Keys and peers are written in by
 // `manage.py edge_nginx_conf`; this file is secret, keep it 0600.
 var crypto = require('crypto');
 
 var KEYS = __EDGE_KEYS__;
+var PEERS = __EDGE_PEERS__;
 var RUNG = /^v(\d{2,5})$/;
+var ZONE = /^[A-Za-z0-9_-]{1,40}$/;
+var SELF = 'edge_fill_self';
 
 function b64d(text) {
     return Buffer.from(text, 'base64url').toString();
@@ -24,7 +29,8 @@ function sameString(a, b) {
 
 function check(token, key, now) {
     var parts = token.split('.');
-    if (parts.length !== 6) {
+    var count = parts.length;
+    if (count !== 6 && count !== 7) {
         return 'malformed';
     }
     var kid = parts[0], expires = parts[1], height = parts[2];
@@ -35,16 +41,21 @@ function check(token, key, now) {
     if (secret === undefined) {
         return 'unknown-key';
     }
-    var session, prefix;
+    var session, prefix, zone;
     try {
         session = b64d(parts[3]);
         prefix = b64d(parts[4]);
+        zone = count === 7 ? b64d(parts[5]) : null;
     } catch (e) {
         return 'malformed';
     }
-    var message = ['v1', kid, expires, height, session, prefix].join('\n');
-    var expected = crypto.createHmac('sha256', secret).update(message).digest('base64url');
-    if (!sameString(expected, parts[5])) {
+    // Version 2 names the viewer's zone; version 1 (six parts) has none.
+    var fields = [count === 7 ? 'v2' : 'v1', kid, expires, height, session, prefix];
+    if (count === 7) {
+        fields.push(zone);
+    }
+    var expected = crypto.createHmac('sha256', secret).update(fields.join('\n')).digest('base64url');
+    if (!sameString(expected, parts[count - 1])) {
         return 'forged';
     }
     if (Number(expires) < now) {
@@ -76,4 +87,58 @@ function verify(r) {
     return check(r.variables.edge_token || '', r.variables.edge_key || '', Math.floor(Date.now() / 1000));
 }
 
-export default {verify};
+function viewerZone(r) {
+    // Only logged for requests the token check let through, so no need to verify again.
+    var parts = (r.variables.edge_token || '').split('.');
+    if (parts.length !== 7) {
+        return '';
+    }
+    try {
+        var zone = b64d(parts[5]);
+        return ZONE.test(zone) ? zone : '';
+    } catch (e) {
+        return '';
+    }
+}
+
+// Rendezvous hashing: FNV-1a 32-bit, MurmurHash3's finaliser.
+function fnv(text) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+        h ^= text.charCodeAt(i) & 0xff;
+        h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h >>> 0;
+}
+
+function fmix(h) {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h ^= h >>> 16;
+    return h >>> 0;
+}
+
+for (var p = 0; p < PEERS.length; p++) {
+    PEERS[p].weight = fmix(fnv(PEERS[p].name));
+}
+
+function fillUpstream(r) {
+    // A peer's request is filled from origin only: a fill is forwarded once at most.
+    if (r.headersIn['X-Edge-Fill']) {
+        return SELF;
+    }
+    var keyHash = fnv(r.variables.edge_key || '');
+    var best = null, bestScore = -1;
+    for (var i = 0; i < PEERS.length; i++) {
+        var score = fmix((keyHash ^ PEERS[i].weight) >>> 0);
+        if (score > bestScore || (score === bestScore && PEERS[i].name > best.name)) {
+            best = PEERS[i];
+            bestScore = score;
+        }
+    }
+    return best ? best.upstream : SELF;
+}
+
+export default {verify, viewerZone, fillUpstream};

@@ -1,111 +1,42 @@
 """The aiohttp application of an edge: ``GET /t/<token>/hls/<video>/<rest>``.
 
 Per request: check the token with the keys it was given (no call to origin),
-answer from the disk cache, or fill it from origin. Concurrent misses on
-one key share a single fill (one origin fetch however many viewers ask at
-once: the thundering herd a popular premiere makes)."""
+answer from the disk cache, or fill it from the zone peer owning the object,
+else from origin (edge.server.fill: one fetch per object however many viewers
+miss it at once). A request from a peer (PEER_FILL_HEADER) is filled from
+origin only. Bytes served and the players' CMCD are counted per viewer zone
+(the token names it) for the heartbeat; a fill plan runs off-peak beside."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from aiohttp import web
 
 from catalog.keys import LADDER_ROOT
 from edge.media_types import is_playlist, media_type_for
-from edge.server.cache import DiskCache
-from edge.server.origins import Origin, OriginError, OriginNotFound
+from edge.rendezvous import PEER_FILL_HEADER
+from edge.server.fill import EdgeCache
+from edge.server.origins import OriginError, OriginNotFound
+from edge.server.peers import PeerSet
+from edge.server.push import PushFill
 from edge.server.reporter import heartbeat_loop
+from edge.server.state import (  # noqa: F401  (re-exported: the server's public names)
+    CACHE_KEY,
+    PUSH_KEY,
+    SOFTWARE,
+    STATS_KEY,
+    TRAFFIC_KEY,
+    EdgeConfig,
+    EdgeStats,
+)
 from edge.signing import TokenError, token_verify
+from edge.traffic import TrafficCounters, cmcd_parse
 
 logger = logging.getLogger("edge.server")
-SOFTWARE = "runedge/1"
-TRANSIENT_SECONDS = 120
 EXPOSED = "Content-Length, Content-Range, X-Cache-Status, X-Edge-Node"
-
-
-@dataclass
-class EdgeConfig:
-    node_name: str
-    origin: Origin
-    cache_dir: Path
-    cache_max_bytes: int
-    signing_keys: dict[str, str]
-    cors_origins: list[str] = field(default_factory=lambda: ["*"])
-    # Heartbeats: all three set, or no heartbeats (tests, benches).
-    control_url: str | None = None
-    node_id: int | None = None
-    node_secret: str | None = None
-    heartbeat_interval: float = 5.0
-
-
-@dataclass
-class EdgeStats:
-    requests: int = 0
-    active: int = 0
-    hits: int = 0
-    misses: int = 0
-    origin_fetches: int = 0
-    origin_errors: int = 0
-    refused: int = 0
-    bytes_served: int = 0
-    started_at: float = field(default_factory=time.time)
-
-    @property
-    def hit_ratio(self) -> float | None:
-        total = self.hits + self.misses
-        return self.hits / total if total else None
-
-
-class EdgeCache:
-    """The disk cache plus single-flight fills from origin."""
-
-    def __init__(self, config: EdgeConfig, stats: EdgeStats):
-        self.config = config
-        self.stats = stats
-        self.disk = DiskCache(config.cache_dir, config.cache_max_bytes)
-        self._inflight: dict[str, asyncio.Task] = {}
-
-    async def obtain(self, key: str) -> tuple[Path, str]:
-        """(file to send, "HIT" or "MISS"). Raises OriginNotFound / OriginError."""
-        path = self.disk.get(key)
-        if path is not None:
-            self.stats.hits += 1
-            return path, "HIT"
-        self.stats.misses += 1
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._fill(key))
-            self._inflight[key] = task
-            task.add_done_callback(functools.partial(self._fill_done, key))
-        # shield: a viewer hanging up must not cancel the fill the others wait on.
-        return await asyncio.shield(task), "MISS"
-
-    def _fill_done(self, key: str, task: asyncio.Future) -> None:
-        self._inflight.pop(key, None)
-
-    async def _fill(self, key: str) -> Path:
-        tmp = self.disk.tmp_path()
-        self.stats.origin_fetches += 1
-        try:
-            await self.config.origin.fetch(key, tmp)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            self.stats.origin_errors += 1
-            raise
-        path = self.disk.admit(key, tmp)
-        if path is None:  # larger than the whole cache: serve it once, keep nothing
-            asyncio.get_running_loop().call_later(TRANSIENT_SECONDS, tmp.unlink, True)
-            return tmp
-        return path
-
-
-STATS_KEY = web.AppKey("stats", EdgeStats)
-CACHE_KEY = web.AppKey("cache", EdgeCache)
+_SERVED = web.RequestKey("edge_served", dict)
 
 
 def _cors(request: web.Request, response: web.StreamResponse, allowed: list[str]) -> None:
@@ -121,7 +52,10 @@ def _cors(request: web.Request, response: web.StreamResponse, allowed: list[str]
 
 def edge_app_build(config: EdgeConfig) -> web.Application:
     stats = EdgeStats()
-    cache = EdgeCache(config, stats)
+    peers = PeerSet(node_name=config.node_name, peers=config.peers, retry_seconds=config.peer_retry)
+    cache = EdgeCache(config, stats, peers)
+    push = PushFill(cache=cache, state_dir=config.cache_dir)
+    traffic = TrafficCounters()
 
     @web.middleware
     async def count_and_cors(request: web.Request, handler):
@@ -139,18 +73,23 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
 
     async def serve(request: web.Request) -> web.StreamResponse:
         key = f"{LADDER_ROOT}/{request.match_info['rest']}"
+        token = request.match_info["token"]
         try:
-            token_verify(token=request.match_info["token"], path=key, keys=config.signing_keys)
+            claims = token_verify(token=token, path=key, keys=config.signing_keys)
         except TokenError as exc:
             stats.refused += 1
             return web.Response(status=403, text=f"Forbidden: {exc.reason}.\n")
+        from_peer = PEER_FILL_HEADER in request.headers
         try:
-            path, status = await cache.obtain(key)
+            path, status = await cache.obtain(key, token=token, from_peer=from_peer)
         except OriginNotFound:
             return web.Response(status=404, text="Not found.\n")
         except OriginError as exc:
             logger.warning("origin fill failed for %s: %s", key, exc)
             return web.Response(status=502, text="The origin did not answer.\n")
+        served = {"peer": from_peer, "zone": claims.viewer_zone, "at_ms": time.monotonic() * 1000,
+                  "cmcd": None if from_peer else cmcd_parse(request.query.get("CMCD"))}
+        request[_SERVED] = served
         headers = {
             "Content-Type": media_type_for(key),
             "X-Cache-Status": status,
@@ -160,11 +99,11 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
         }
         if is_playlist(key) and "Range" not in request.headers:
             body = await asyncio.to_thread(path.read_bytes)
-            playlist = web.Response(body=body, headers=headers)
+            response = web.Response(body=body, headers=headers)
             if "gzip" in request.headers.get("Accept-Encoding", ""):
-                playlist.enable_compression(web.ContentCoding.gzip)
-            stats.bytes_served += len(body)
-            return playlist
+                response.enable_compression(web.ContentCoding.gzip)
+            served["nbytes"] = len(body)
+            return response
         return web.FileResponse(path, headers=headers)
 
     async def preflight(request: web.Request) -> web.Response:
@@ -179,35 +118,52 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
             "node": config.node_name, "origin": config.origin.description,
             "requests": stats.requests, "active": stats.active - 1, "hits": stats.hits, "misses": stats.misses,
             "hit_ratio": stats.hit_ratio, "origin_fetches": stats.origin_fetches,
-            "origin_errors": stats.origin_errors, "refused": stats.refused, "bytes_served": stats.bytes_served,
+            "origin_errors": stats.origin_errors, "origin_bytes": stats.origin_bytes,
+            "peer_fetches": stats.peer_fetches, "peer_errors": stats.peer_errors,
+            "peer_bytes_in": stats.peer_bytes_in, "peer_requests": stats.peer_requests,
+            "peer_bytes_out": stats.peer_bytes_out, "refused": stats.refused, "bytes_served": stats.bytes_served,
             "cache_bytes": cache.disk.bytes, "cache_max_bytes": cache.disk.max_bytes,
             "cache_objects": len(cache.disk), "evictions": cache.disk.evictions,
+            "peers": peers.names, "peers_down": peers.down(), "fill": push.progress(),
+            "fill_bytes_fetched": push.bytes_fetched, "traffic": traffic.snapshot(),
         })
 
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
-    async def count_bytes(request: web.Request, response: web.StreamResponse) -> None:
-        if isinstance(response, web.FileResponse) and response.content_length:
-            stats.bytes_served += response.content_length
+    async def count_served(request: web.Request, response: web.StreamResponse) -> None:
+        served = request.get(_SERVED)
+        if served is None or response.status not in (200, 206):
+            return
+        nbytes = served.get("nbytes", response.content_length if isinstance(response, web.FileResponse) else 0)
+        nbytes = int(nbytes or 0)
+        stats.bytes_served += nbytes
+        if served["peer"]:
+            stats.peer_requests += 1
+            stats.peer_bytes_out += nbytes
+        else:
+            traffic.observe(zone=served["zone"], nbytes=nbytes, cmcd=served["cmcd"], at_ms=served["at_ms"])
 
     async def lifecycle(app: web.Application):
-        reporter = None
+        tasks = []
         if config.control_url and config.node_id and config.node_secret:
-            reporter = asyncio.ensure_future(heartbeat_loop(config=config, stats=stats, cache=cache,
-                                                                software=SOFTWARE))
+            tasks.append(asyncio.ensure_future(heartbeat_loop(config=config, app=app)))
+        if config.push_fill:
+            tasks.append(asyncio.ensure_future(push.run()))
         yield
-        if reporter is not None:
-            reporter.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await cache.close()
         await config.origin.close()
 
     app = web.Application(middlewares=[count_and_cors])
-    app[STATS_KEY], app[CACHE_KEY] = stats, cache
+    app[STATS_KEY], app[CACHE_KEY], app[PUSH_KEY], app[TRAFFIC_KEY] = stats, cache, push, traffic
     route = "/t/{token}/" + LADDER_ROOT + "/{rest:.+}"
     app.router.add_get(route, serve)
     app.router.add_route("OPTIONS", route, preflight)
     app.router.add_get("/_edge/status", status)
     app.router.add_get("/healthz", healthz)
-    app.on_response_prepare.append(count_bytes)
+    app.on_response_prepare.append(count_served)
     app.cleanup_ctx.append(lifecycle)
     return app

@@ -63,6 +63,12 @@ class DiskCache:
         self._index.move_to_end(digest)
         return path
 
+    def contains(self, key: str) -> bool:
+        """Whether ``key`` is cached, without marking it used (push fill
+        checks its plan this way: a plan is not viewers' demand)."""
+        digest = self.digest(key)
+        return digest in self._index and self._path(digest).exists()
+
     def tmp_path(self) -> Path:
         return self.tmp_dir / uuid.uuid4().hex
 

@@ -91,6 +91,10 @@
         // fMP4 needs no transmuxing: a worker would only add its start-up to the first frame.
         enableWorker: false,
         lowLatencyMode: false,
+        // Common Media Client Data on every request, in the query string
+        // (headers would need a CORS preflight per request): the edges log it
+        // and report startup, rebuffering and bitrate per zone and node.
+        cmcd: { useHeaders: false, sessionId: config.session },
       });
       state.hls = hls;
       window.player.hls = hls;

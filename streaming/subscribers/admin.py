@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from edge.selectors.traffic import DEFAULT_DAYS as EDGE_QOE_DAYS
+from edge.selectors.traffic import edge_qoe_by_node
 from streaming.core.admin import ServiceAdminMixin
 
 from . import selectors, services
@@ -101,5 +103,6 @@ class QoEReportAdmin(ReadOnlyAdmin):
         return f"{obj.rebuffer_percent:.2f}"
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "qoe_summary": selectors.qoe_by_edge()}
+        extra_context = {**(extra_context or {}), "qoe_summary": selectors.qoe_by_edge(),
+                         "edge_qoe": edge_qoe_by_node(), "edge_qoe_days": EDGE_QOE_DAYS}
         return super().changelist_view(request, extra_context=extra_context)

@@ -10,3 +10,12 @@ class SubscribersConfig(AppConfig):
     label = "streaming"
     verbose_name = "Subscribers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Push fill needs to know what each zone watches; playback sessions
+        # are ours, and the edge app may not import us: we hand it a reader.
+        from edge.popularity import popularity_provider_register
+
+        from .selectors import playback_popularity_by_zone
+
+        popularity_provider_register(playback_popularity_by_zone)

@@ -103,6 +103,10 @@ class PlaybackSession(models.Model):
     pathways = models.JSONField(default=list, help_text="Pathway ids offered, in the order first given.")
     edge_name = models.CharField(max_length=80, blank=True, help_text="First choice at start.")
     zone_code = models.CharField(max_length=32, blank=True)
+    viewer_zone = models.CharField(
+        max_length=40, blank=True,
+        help_text="The zone the viewer belongs to, whatever its health (its token names it to the edges).",
+    )
     position = models.FloatField(default=0.0)
     started_at = models.DateTimeField(auto_now_add=True)
     last_heartbeat_at = models.DateTimeField()

@@ -9,11 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from catalog.models import Episode, Season, Title, Video
 from catalog.selectors import browse_rows, title_get_visible, titles_visible, video_is_playable
+from edge.popularity import TitlePlays
 
 from .models import MyListItem, Plan, PlaybackSession, Profile, QoEReport, WatchProgress
 
@@ -189,4 +191,19 @@ def qoe_by_edge(*, since=None) -> list[EdgeQoE]:
             rebuffer_percent=100.0 * stall / (watch + stall) if watch + stall else 0.0,
             errors=sum(r.error_count for r in items),
         ))
+    return out
+
+
+def playback_popularity_by_zone(*, since) -> dict[str, list[TitlePlays]]:
+    """Plays per video per viewer zone since ``since``, most played first:
+    the popularity provider the edge app's push fill reads (registered in
+    SubscribersConfig.ready). Sessions from before viewer zones were
+    recorded count for the zone that served them."""
+    zone = Coalesce(NullIf("viewer_zone", Value("")), "zone_code")
+    rows = (PlaybackSession.objects.filter(started_at__gte=since).annotate(zone=zone)
+            .exclude(zone="").values("zone", "video__public_id").annotate(plays=Count("id"))
+            .order_by("zone", "-plays", "video__public_id"))
+    out: dict[str, list[TitlePlays]] = {}
+    for row in rows:
+        out.setdefault(row["zone"], []).append(TitlePlays(video_public_id=row["video__public_id"], plays=row["plays"]))
     return out

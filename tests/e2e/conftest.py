@@ -11,11 +11,10 @@ import pytest
 from django.conf import settings as django_settings
 
 from edge.models import EdgeNode
-from tests.conftest import free_port
-from tests.edge.conftest import node_make
+from tests.conftest import ROOT, free_port
+from tests.factories import node_make
 from tests.fixtures.broker import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

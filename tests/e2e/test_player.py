@@ -1,25 +1,27 @@
 """The whole journey in a real browser: sign in, choose a profile, play a
-title transcoded in this test, through a real edge, with real hls.js."""
+really transcoded title through a real edge, with real hls.js. The title's
+ladder is encoded once per session and copied into each test's storage
+(``shared_ladder``): the tests only read it."""
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import m3u8
 import pytest
 
 from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.services import session_token
-from tests.fixtures.accounts import make_subscriber
+from tests.conftest import ROOT
+from tests.factories import plan_make, subscriber_make
 from tests.fixtures.broker import wait_for
 
 from .conftest import screenshot
 
 pytestmark = pytest.mark.slow
 
-HLS_LOCAL = Path(__file__).resolve().parents[2] / "static" / "vendor" / "hls.js-1.7.4" / "hls.min.js"
+HLS_LOCAL = ROOT / "static" / "vendor" / "hls.js-1.7.4" / "hls.min.js"
 
 
 def sign_in_and_open_title(page, live, user, title_slug: str):
@@ -47,18 +49,16 @@ def wait_playing(page, beyond: float = 0.5):
 
 
 @pytest.fixture
-def title_ready(run_transcode, clips):
-    job = run_transcode(clips.long)
-    assert job.status == "done", job.error
-    return job.video
+def title_ready(shared_ladder):
+    return shared_ladder("long")
 
 
 def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, title_ready):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     start = playhead(page)
-    page.wait_for_timeout(1500)
+    page.wait_for_function(f"document.getElementById('video').currentTime > {start}", timeout=10_000)
     assert playhead(page) > start, "the playhead advances"
     assert page.evaluate("window.player.state.hlsSource") == "local", "offline: the vendored hls.js plays"
     # Segments came from the edge, which says so.
@@ -80,7 +80,7 @@ def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, titl
 
 
 def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edge, title_ready):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     page.evaluate("""() => {
@@ -99,7 +99,7 @@ def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edg
 
 
 def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page, beyond=6.0)
     position = playhead(page)
@@ -116,7 +116,7 @@ def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live
     body = HLS_LOCAL.read_bytes()
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     assert page.evaluate("window.player.state.hlsSource") == "cdn"
@@ -126,30 +126,35 @@ def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge,
     body = HLS_LOCAL.read_bytes().replace(b"Hls", b"Hlz", 1)
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
     wait_playing(page)
     assert page.evaluate("window.player.state.hlsSource") == "local"
 
 
-def test_basic_plan_master_has_no_1080p_and_the_edge_refuses_it(live, edge, run_transcode, clips, client):
+def test_a_capped_plan_master_has_no_higher_rung_and_the_edge_refuses_it(live, edge, title_ready):
+    """A plan's cap end to end, on real bytes: the session's master lists only
+    the rungs the plan allows, and the edge (a real runedge process) serves an
+    allowed rung and refuses a higher one. The shared title's ladder tops out
+    at 360p, so the plan here stops at 234p; the Basic plan's own numbers
+    (720p of a 1080p ladder) are checked on factory rows in
+    tests/subscribers/services/test_manifests.py."""
     from streaming.subscribers.services import playback_start
 
-    job = run_transcode(clips.hd)
-    video = job.video
-    user, profile = make_subscriber(plan="basic")
-    session = playback_start(user=user, profile=profile, video=video, device="app-1", country="US")
+    plan_make(slug="mobile", max_height=234)
+    user, profile = subscriber_make(plan="mobile")
+    session = playback_start(user=user, profile=profile, video=title_ready, device="app-1", country="US")
     token = session_token(session=session)
     with urllib.request.urlopen(f"{live.url}/play/t/{token}/master.m3u8") as response:
         master = m3u8.loads(response.read().decode())
     heights = {p.stream_info.resolution[1] for p in master.playlists}
-    assert 720 in heights and 1080 not in heights
+    assert 234 in heights and 360 not in heights
     edge_urls = [p.uri for p in master.playlists if p.uri.startswith(edge.url)]
     assert edge_urls, "the edge is the first pathway"
-    allowed = edge_urls[0].rsplit("/", 2)[0] + "/v720/index.m3u8"
+    allowed = edge_urls[0].rsplit("/", 2)[0] + "/v234/index.m3u8"
     with urllib.request.urlopen(allowed) as ok:
         assert ok.status == 200
-    refused = allowed.replace("/v720/", "/v1080/")
+    refused = allowed.replace("/v234/", "/v360/")
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(refused)
     assert exc.value.code == 403
@@ -166,7 +171,7 @@ def test_playback_moves_to_the_next_pathway_when_the_edge_dies(page, live, edge,
 
     settings.PLAYER_MAX_BUFFER_SECONDS = 4  # so there is something left to fetch after the kill
     job = run_transcode(clips.half_minute)
-    user, profile = make_subscriber(plan="standard")
+    user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, job.video.title.slug)
     wait_playing(page, beyond=0.3)
     session = PlaybackSession.objects.get(user=user)

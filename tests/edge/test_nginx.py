@@ -16,8 +16,8 @@ from edge.models import EdgeNode
 from edge.nginx import JS_MODULE
 from edge.signing import token_issue, video_path_prefix
 from tests.conftest import free_port
-from tests.edge.conftest import node_make
 from tests.edge.servers import FETCHES, ThreadedApp, counting_origin_app, http_get, http_get_or_none, wait_until
+from tests.factories import node_make
 
 NGINX = "/usr/sbin/nginx"
 KEYS_RAW = "n2:nginx-test-secret-0123456789,n1:older-nginx-secret-0123456789"

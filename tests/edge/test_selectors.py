@@ -1,15 +1,23 @@
-"""Tier 1 (zone) and tier 2 (node) choice, and locating the client."""
+"""Tier 1 (zone) and tier 2 (node) choice, round robin (in one process and
+across processes sharing Redis), and locating the client."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
 from django.test import RequestFactory
 
 from edge.locate import client_country, client_ip, country_latlon
-from edge.selectors import ORIGIN_PATHWAY_ID, pathway_priority, pathways_for
+from edge.models import EdgeNode
+from edge.selectors import ORIGIN_PATHWAY_ID, pathway_priority, pathways_for, playback_route
 from edge.services import client_network_create
-from tests.edge.conftest import node_beat, node_make, zone_make
+from tests.conftest import ROOT
+from tests.factories import node_beat, node_make, zone_make
+from tests.fixtures.workers import database_url_for_subprocess
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +69,14 @@ def test_all_edges_down_leaves_the_origin_only(three_zones, settings):
     assert ids(pathways_for(country="IN", client_ip=None)) == [ORIGIN_PATHWAY_ID]
 
 
+def test_a_node_silent_past_the_ttl_takes_no_new_traffic(settings):
+    silent = node_beat(node_make("mumbai", 1), age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)
+    alive = node_beat(node_make("mumbai", 2), age_seconds=settings.EDGE_HEARTBEAT_TTL - 5)
+    assert silent.health() == EdgeNode.Health.STALE
+    chosen = {pathways_for(country="IN", client_ip=None)[0].id for _ in range(4)}
+    assert chosen == {alive.name}
+
+
 def test_round_robin_is_exactly_even_in_one_process():
     nodes = [node_beat(node_make("mumbai", i)) for i in range(1, 4)]
     picks = Counter(pathways_for(country="IN", client_ip=None)[0].id for _ in range(300))
@@ -109,3 +125,59 @@ def test_steering_priority_reorders_by_current_health(three_zones, settings):
     node_beat(three_zones["mumbai"], age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)
     assert pathway_priority(pathway_ids=session, country="IN", client_ip=None) == [
         "frankfurt-1", "origin", "mumbai-1"]
+
+
+def test_with_every_zone_healthy_a_viewer_is_served_from_its_own_zone(three_zones):
+    client_network_create(cidr="203.0.113.0/24", zone=zone_make("frankfurt"))
+    for country, client, zone in [("IN", None, "mumbai"), ("DE", None, "frankfurt"), ("US", None, "virginia"),
+                                  ("FR", None, "frankfurt"), ("IN", "203.0.113.5", "frankfurt")]:
+        route = playback_route(country=country, client_ip=client)
+        assert route.viewer_zone == zone == route.pathways[0].zone_code, (country, client)
+
+
+def test_a_viewer_sent_elsewhere_keeps_its_zone_so_its_bytes_count_as_cross_zone(three_zones, settings):
+    node_beat(three_zones["mumbai"], age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)
+    route = playback_route(country="IN", client_ip=None)
+    assert (route.viewer_zone, route.pathways[0].zone_code) == ("mumbai", "frankfurt")
+    three_zones["mumbai"].enabled = False
+    three_zones["mumbai"].save()
+    # A zone with no enabled node is no one's zone.
+    assert playback_route(country="IN", client_ip=None).viewer_zone == "frankfurt"
+# --- round robin across processes: two Django processes sharing the Redis cache
+# advance one counter, so new sessions spread exactly evenly over a zone's nodes
+# whichever web process serves them.
+SCRIPT = """
+import json, os, sys
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streaming.settings")
+django.setup()
+from edge.selectors import pathways_for
+sys.stdin.readline()  # start together, so the two processes interleave
+print(json.dumps([pathways_for(country="IN", client_ip=None)[0].id for _ in range(int(sys.argv[1]))]))
+"""
+
+
+@pytest.mark.real_cache
+@pytest.mark.slow
+def test_round_robin_is_exactly_even_across_two_processes_sharing_redis(transactional_db, settings):
+    nodes = [node_beat(node_make("mumbai", i)) for i in range(1, 4)]
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "CACHE_URL": settings.CACHE_URL}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", SCRIPT, "150"], cwd=ROOT, env=env, text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    picks: Counter = Counter()
+    per_process = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        chosen = json.loads(out.strip().splitlines()[-1])
+        per_process.append(Counter(chosen))
+        picks.update(chosen)
+    assert picks == {node.name: 100 for node in nodes}
+    # both processes really took part
+    assert all(sum(c.values()) == 150 for c in per_process)

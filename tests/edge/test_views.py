@@ -1,53 +1,78 @@
-"""The per-session master playlist, the steering endpoint and the origin pathway."""
+"""The edge's endpoints on the control plane: POST /edge/api/heartbeat (signed
+per node, fresh, never replayed), the steering endpoint and the origin pathway."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
+from edge.heartbeat import HeartbeatReport, heartbeat_request_build
 from edge.selectors import pathways_for
 from edge.signing import token_issue, video_path_prefix
-from edge.steering import pathway_url, steering_uri_build
-from tests.edge.conftest import node_beat, node_make
-from transcoding.packaging import Location, Media, Variant, master_playlist_render
+from edge.steering import steering_uri_build
+from tests.factories import node_beat, node_make
 
 pytestmark = pytest.mark.django_db
+URL = "/edge/api/heartbeat"
 
-VARIANTS = [
-    Variant(stable_id="v720", uri="v720/index.m3u8", bandwidth=3_300_000, average_bandwidth=3_000_000,
-            codecs="avc1.64001f,mp4a.40.2", resolution=(1280, 720), frame_rate=25, audio_group="aud",
-            iframe_uri="v720/iframes.m3u8"),
-    Variant(stable_id="v360", uri="v360/index.m3u8", bandwidth=500_000, average_bandwidth=400_000,
-            codecs="avc1.64001e,mp4a.40.2", resolution=(640, 360), frame_rate=25, audio_group="aud"),
-]
-AUDIO = [Media(type="AUDIO", group_id="aud", name="English", uri="audio/index.m3u8", stable_id="aud-en",
-               language="en", channels="2")]
+def post(client, body, headers):
+    return client.post(URL, data=body, content_type="application/json",
+                       headers={k: v for k, v in headers.items() if k != "Content-Type"})
 
 
-def test_master_playlist_lists_every_rung_per_pathway_with_its_token():
-    node_beat(node_make("mumbai", port=8101))
-    node_beat(node_make("virginia", port=8103))
-    video = uuid.uuid4()
-    pathways = pathways_for(country="IN", client_ip=None)
-    tokens = {p.id: token_issue(session_id="s1", path_prefix=video_path_prefix(video)) + p.id[:0] for p in pathways}
-    steering = steering_uri_build(token=tokens["origin"], pathway_ids=[p.id for p in pathways], country="IN")
-    locations = [Location(url=lambda rest, p=p: pathway_url(pathway=p, token=tokens[p.id], video_public_id=video,
-                                                            rest=rest), pathway_id=p.id, label=p.zone_name)
-                 for p in pathways]
-    text = master_playlist_render(variants=VARIANTS, locations=locations, steering_uri=steering, media=AUDIO)
-    lines = text.splitlines()
-    assert lines[0] == "#EXTM3U" and "#EXT-X-INDEPENDENT-SEGMENTS" in lines
-    assert f'#EXT-X-CONTENT-STEERING:SERVER-URI="{steering}",PATHWAY-ID="mumbai-1"' in lines
-    infs = [line for line in lines if line.startswith("#EXT-X-STREAM-INF:")]
-    assert len(infs) == len(VARIANTS) * 3
-    assert all('STABLE-VARIANT-ID="' in line and 'PATHWAY-ID="' in line for line in infs)
-    assert f"http://127.0.0.1:8101/t/{tokens['mumbai-1']}/hls/{video}/v720/index.m3u8" in lines
-    assert f"http://127.0.0.1:8000/edge/origin/t/{tokens['origin']}/hls/{video}/v360/index.m3u8" in lines
-    assert 'AUDIO="aud-virginia-1"' in text and 'GROUP-ID="aud-virginia-1"' in text
-    assert text.count("#EXT-X-I-FRAME-STREAM-INF:") == 3
+def test_url_is_the_contract():
+    assert reverse("edge:heartbeat") == URL
+
+
+def test_good_heartbeat_is_recorded(client):
+    node = node_make("mumbai")
+    report = HeartbeatReport(active_connections=7, requests_per_second=12.5, cache_bytes=1234,
+                             cache_max_bytes=10_000, hit_ratio=0.75, bytes_served=99, software="runedge")
+    response = post(client, *heartbeat_request_build(node_id=node.pk, secret=node.secret, report=report))
+    assert response.status_code == 200, response.content
+    assert response.json()["health"] == "healthy"
+    node.refresh_from_db()
+    assert (node.active_connections, node.cache_bytes, node.hit_ratio) == (7, 1234, 0.75)
+    assert node.last_heartbeat_at is not None
+    assert pathways_for(country="IN", client_ip=None)[0].id == node.name
+
+
+def test_bad_signature_and_unknown_node_are_refused(client):
+    node = node_make("mumbai")
+    body, headers = heartbeat_request_build(node_id=node.pk, secret="not-the-secret", report=HeartbeatReport())
+    assert post(client, body, headers).status_code == 403
+    body, headers = heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport())
+    assert post(client, body.replace(b'"active_connections":0', b'"active_connections":1'), headers).status_code == 403
+    body, headers = heartbeat_request_build(node_id=node.pk + 99, secret=node.secret, report=HeartbeatReport())
+    assert post(client, body, headers).status_code == 403
+    node.refresh_from_db()
+    assert node.last_heartbeat_at is None
+
+
+def test_replay_inside_the_window_and_old_timestamps_are_refused(client):
+    node = node_make("mumbai")
+    signed = heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport())
+    assert post(client, *signed).status_code == 200
+    assert post(client, *signed).status_code == 409
+    stale = heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport(),
+                                    timestamp=int(time.time()) - 3600)
+    assert post(client, *stale).status_code == 403
+
+
+def test_invalid_figures_are_refused(client):
+    node = node_make("mumbai")
+    body, headers = heartbeat_request_build(node_id=node.pk, secret=node.secret,
+                                            report=HeartbeatReport(hit_ratio=3.0))
+    assert post(client, body, headers).status_code == 400
+
+
+def test_heartbeat_needs_post_and_no_login(client):
+    assert client.get(URL).status_code == 405
 
 
 def test_steering_endpoint_recomputes_priority_and_always_answers_200(client, settings):
@@ -109,3 +134,21 @@ def test_origin_pathway_streams_from_s3(client, s3_storage):
     response = client.get(url, headers={"Range": "bytes=100-199"})
     assert response.status_code == 206 and b"".join(response.streaming_content) == data[100:200]
     assert client.get(f"/edge/origin/t/{token}/hls/{video}/nope.m4s").status_code == 404
+
+
+def test_the_answer_lists_the_zones_healthy_peers_and_the_fill_plan(client, settings):
+    node = node_make("mumbai", 1)
+    peer = node_beat(node_make("mumbai", 2))
+    node_beat(node_make("mumbai", 3), age_seconds=settings.EDGE_HEARTBEAT_TTL + 1)  # stale: not a peer
+    node_beat(node_make("frankfurt", 1))  # another zone: not a peer
+    response = post(client, *heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport()))
+    answer = response.json()
+    assert answer["zone"] == "mumbai"
+    assert answer["peers"] == [{"name": "mumbai-1", "url": node.base_url}, {"name": "mumbai-2", "url": peer.base_url}]
+    assert answer["fill"] == {"plan": None, "url": "/edge/api/fill-plan"}
+    # The API's copy of the endpoint answers the same.
+    body, headers = heartbeat_request_build(node_id=peer.pk, secret=peer.secret, report=HeartbeatReport())
+    api = client.post("/api/v1/edge/heartbeat/", data=body, content_type="application/json",
+                      headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    assert api.status_code == 200, api.content
+    assert [p["name"] for p in api.json()["peers"]] == ["mumbai-1", "mumbai-2"]

@@ -13,15 +13,8 @@ from django.core.files import File
 
 from catalog.services import title_create, video_create
 from tests.fixtures.broker import wait_for
-from tests.transcoding.test_failures import (  # noqa: F401  (bait_server is a fixture)
-    CountingHandler,
-    assert_failed_with,
-    bait_server,
-    truncated,
-    truncated_index_at_end,
-    write,
-)
-from tests.transcoding.test_pipeline import assert_package_is_correct
+from tests.fixtures.package import assert_package_is_correct
+from tests.fixtures.sources import CountingHandler, assert_failed_with, truncated, truncated_index_at_end, write
 from transcoding.models import Chunk, TranscodeJob
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
@@ -46,7 +39,7 @@ def ended(video) -> TranscodeJob | None:
     return TranscodeJob.objects.filter(video=video).exclude(status__in=TranscodeJob.ACTIVE).first()
 
 
-def test_bad_upload_burst_during_a_good_transcode(worker, fast_profile, clips, tmp_path, bait_server):  # noqa: F811
+def test_bad_upload_burst_during_a_good_transcode(worker, fast_profile, clips, tmp_path, bait_server):
     bad_files = {name: make(tmp_path / name, clips, bait_server) for name, (make, _) in BAD.items()}
     good = submit(clips.long, "Good film")
     wait_for(lambda: Chunk.objects.filter(job__video=good, status="running", progress__gt=0).exists(),

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from streaming.core.processes import start_time
+from tests.conftest import ROOT
 from tests.fixtures.broker import wait_for
-from tests.transcoding.test_pipeline import assert_package_is_correct
-from tests.transcoding.test_scale_out import ROOT, worker_env
+from tests.fixtures.package import assert_package_is_correct
+from tests.fixtures.workers import worker_env
 from transcoding.models import Chunk, TranscodeJob
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from edge.signing import token_issue, video_path_prefix
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 from tests.edge.servers import ThreadedApp, counting_origin_app, http_get, http_get_or_none, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 KEYS_RAW = "f1:fault-suite-edge-secret-0123456789"
 FILES = [f"seg_{i:05d}.m4s" for i in range(1, 7)]
 CACHED, UNCACHED = FILES[:3], FILES[3:]

@@ -13,9 +13,10 @@ import time
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.fixtures.broker import wait_for
-from tests.transcoding.test_pipeline import assert_package_is_correct
-from tests.transcoding.test_scale_out import ROOT, start_workers, stop, worker_env
+from tests.fixtures.package import assert_package_is_correct
+from tests.fixtures.workers import start_workers, stop, worker_env
 from transcoding.models import Chunk, TranscodeJob
 
 from .procs import PrivateRedis

@@ -1,14 +1,13 @@
 """Uploads are never served or executed from the app's origin, and ffmpeg
 only opens what the code built.
 
-See also: tests/transcoding/test_failures.py (a bait HTTP server that crafted
-playlists name is never contacted), tests/streaming/test_checks.py
+See also: tests/transcoding/services/test_pipeline.py (a bait HTTP server that
+crafted playlists name is never contacted), tests/test_settings.py
 (`check --deploy` is clean with production settings), tests/edge/test_signing.py
 (forged, expired, rotated-out and out-of-prefix tokens)."""
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +17,7 @@ from django.test import Client
 from catalog.services import title_create, video_create
 from edge.media_types import media_type_for
 from edge.signing import token_issue, video_path_prefix
+from tests.conftest import ROOT
 from transcoding import ffmpeg
 from transcoding.ffmpeg import probing, results
 from transcoding.ladder import Rung
@@ -145,7 +145,7 @@ FFMPEG_SPELLINGS = ("-protocol_whitelist", "-format_whitelist", '"-i"', "'-i'", 
 def test_no_other_module_spells_an_ffmpeg_command():
     """The transcoding/ffmpeg package is the only code that spells ffmpeg flags:
     the apps, the benchmarks and the test fixtures build their commands with it."""
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     package = root / "transcoding" / "ffmpeg"
     offenders = []
     folders = [root / app for app in ("streaming", "catalog", "transcoding", "edge", "bench")]

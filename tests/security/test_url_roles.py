@@ -23,11 +23,12 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from catalog.services import title_create, video_create
 from streaming.subscribers.services import api_sign_in
-from tests.fixtures.accounts import make_subscriber, sign_in
+from tests.factories import subscriber_make
+from tests.fixtures.accounts import sign_in
 
 # Reachable without signing in, on purpose. Token- or HMAC-protected endpoints
 # are here because their credential is in the URL or a header, not a session;
-# their own tests prove they refuse a bad token (tests/edge, tests/api).
+# their own tests prove they refuse a bad token (tests/edge, tests/subscribers).
 PUBLIC = {
     "landing", "login", "logout", "signup", "healthz",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
@@ -93,7 +94,7 @@ def refused_anonymous(response, *, api: bool) -> bool:
 
 @pytest.fixture
 def world(db):
-    user, profile = make_subscriber(plan="premium")
+    user, profile = subscriber_make(plan="premium")
     staff = get_user_model().objects.create_superuser("staffer", "staff@example.com", PASSWORD)
     title = title_create(name="Walked Title")
     video = video_create(title=title, source=ContentFile(b"not really a film", name="walk.mp4"))

@@ -13,10 +13,10 @@ import pytest
 
 from streaming.core.processes import start_time
 from tests.fixtures.broker import wait_for
+from tests.fixtures.workers import start_workers, stop, worker_env
+from tests.transcoding.test_tasks import finished, upload
 from transcoding import workdir
 from transcoding.models import Chunk, TranscodeJob
-
-from .test_scale_out import finished, start_workers, stop, upload, worker_env
 
 
 @pytest.mark.real_broker

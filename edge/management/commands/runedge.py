@@ -21,7 +21,8 @@ from edge.services import EdgeError, edge_node_for_dev
 
 
 class Command(BaseCommand):
-    help = "Run an edge cache server (signed URLs, LRU disk cache, fill from origin, heartbeats)."
+    help = ("Run an edge cache server (signed URLs, LRU disk cache, fill from zone peers then origin, "
+            "push fill off-peak, heartbeats).")
 
     def add_arguments(self, parser):
         parser.add_argument("--zone", help="Zone code; in DEBUG finds or creates this zone's node here.")
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             node_name=name, origin=origin, cache_dir=cache_dir, cache_max_bytes=max_bytes, signing_keys=keys,
             cors_origins=list(settings.EDGE_CORS_ORIGINS), control_url=options["control_url"] or None,
             node_id=node_id, node_secret=secret, heartbeat_interval=options["heartbeat_interval"],
+            peer_fill=settings.EDGE_PEER_FILL, peer_timeout=settings.EDGE_PEER_TIMEOUT,
+            peer_retry=settings.EDGE_PEER_RETRY_SECONDS,
         )
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
         beats = (f"heartbeats to {config.control_url} every {config.heartbeat_interval:g} s as node {node_id}"

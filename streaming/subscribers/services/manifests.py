@@ -3,8 +3,8 @@ per-session multivariant playlist, and the payload the web player and the
 mobile API both receive (one builder for both)."""
 from __future__ import annotations
 
-import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,11 +22,12 @@ from ..models import PlaybackSession
 
 def session_token(*, session: PlaybackSession) -> str:
     """A token for the session's ladder, expiring at the session's end or
-    after EDGE_TOKEN_TTL, whichever comes first."""
+    after EDGE_TOKEN_TTL, whichever comes first, naming the viewer's zone
+    (edges count bytes per viewer zone)."""
     expires_at = min(int(session.expires_at.timestamp()), int(time.time()) + settings.EDGE_TOKEN_TTL)
     return token_issue(
         session_id=str(session.pk), path_prefix=video_path_prefix(session.video.public_id),
-        max_height=session.max_height, expires_at=expires_at,
+        max_height=session.max_height, expires_at=expires_at, viewer_zone=session.viewer_zone,
     )
 
 
@@ -52,6 +53,15 @@ class MasterPlaylist:
     variants: list[Variant]
 
 
+def _signed_urls(*, pathway: Pathway, token: str, video_public_id: object) -> Callable[[str], str]:
+    """A ladder-relative URI -> its signed URL on ``pathway``."""
+
+    def url(rest: str) -> str:
+        return pathway_url(pathway=pathway, token=token, video_public_id=video_public_id, rest=rest)
+
+    return url
+
+
 def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
     """The session's multivariant playlist: only the rungs its plan allows,
     one copy per pathway (steering order), every URI signed with ``token``."""
@@ -59,20 +69,14 @@ def master_playlist(*, session: PlaybackSession, token: str) -> MasterPlaylist:
     if not variants:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     pathways = session_pathways(session=session)
-    locations = [
-        Location(url=functools.partial(_ladder_url, pathway=p, token=token, session=session),
-                 pathway_id=p.id, label=p.zone_name)
-        for p in pathways
-    ]
+    locations = [Location(url=_signed_urls(pathway=p, token=token, video_public_id=session.video.public_id),
+                          pathway_id=p.id, label=p.zone_name)
+                 for p in pathways]
     text = master_playlist_render(
         variants=variants, media=media, locations=locations,
         steering_uri=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
     )
     return MasterPlaylist(text=text, variants=variants)
-
-
-def _ladder_url(rest: str, *, pathway: Pathway, token: str, session: PlaybackSession) -> str:
-    return pathway_url(pathway=pathway, token=token, video_public_id=session.video.public_id, rest=rest)
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,14 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
                 code="too_many_screens",
                 extra={"screens": plan.screens, "in_use": in_use},
             )
-        pathways = edge_selectors.pathways_for(country=country, client_ip=client_ip)
+        route = edge_selectors.playback_route(country=country, client_ip=client_ip)
+        pathways = route.pathways
         first = pathways[0]
         session = PlaybackSession.objects.create(
             user=user, profile=profile, video=video, device=device[:64], max_height=plan.max_height,
             country=country, client_ip=client_ip or None, user_agent=user_agent[:300],
             pathways=[p.id for p in pathways], edge_name=first.id, zone_code=first.zone_code,
+            viewer_zone=route.viewer_zone,
             position=resume_position(profile=profile, video=video),
             last_heartbeat_at=now, expires_at=now + timedelta(seconds=settings.PLAYBACK_SESSION_LIFETIME),
         )
@@ -155,16 +157,19 @@ def progress_record(*, profile: Profile, video: Video, position: float, duration
     if not all(math.isfinite(v) and 0 <= v <= MAX_SECONDS for v in (position, duration)):
         raise ApplicationError("A position and a duration are numbers of seconds.", code="invalid")
     try:
-        progress, _ = WatchProgress.objects.get_or_create(profile=profile, video=video,
-                                                          defaults={"title_id": video.title_id})
+        # One transaction: foreign keys are checked when it commits, so a row
+        # deleted meanwhile is caught here, not as a 500.
+        with transaction.atomic():
+            progress, _ = WatchProgress.objects.get_or_create(profile=profile, video=video,
+                                                              defaults={"title_id": video.title_id})
+            progress.position = position
+            progress.duration = duration or progress.duration
+            # Watching again from the start clears "watched" only once past the opening.
+            progress.completed = completed or (progress.completed and position < 30)
+            progress.save()
     except IntegrityError:  # the profile or video was deleted while the page was open
         logger.info("progress of a deleted profile or video not recorded")
         return None
-    progress.position = position
-    progress.duration = duration or progress.duration
-    # Watching again from the start clears "watched" only once past the opening.
-    progress.completed = completed or (progress.completed and position < 30)
-    progress.save()
     return progress
 
 
@@ -175,7 +180,16 @@ def resume_position(*, profile: Profile, video: Video) -> float:
     return max(0.0, progress.position)
 
 
-def qoe_record(*, session: PlaybackSession, figures: dict) -> QoEReport:
+def qoe_record(*, session: PlaybackSession, figures: dict) -> QoEReport | None:
+    try:
+        with transaction.atomic():
+            return _qoe_store(session=session, figures=figures)
+    except IntegrityError:  # the session was deleted while its page was open
+        logger.info("QoE of a deleted session not recorded")
+        return None
+
+
+def _qoe_store(*, session: PlaybackSession, figures: dict) -> QoEReport:
     report, _ = QoEReport.objects.get_or_create(session=session)
     for field in QOE_FIELDS:
         value = figures.get(field)
