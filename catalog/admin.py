@@ -13,7 +13,8 @@ from streaming.core.errors import ApplicationError
 from streaming.core.validators import countries_parse
 
 from . import services
-from .models import Episode, Genre, Season, Title, Video
+from .models import Artwork, Episode, Genre, Season, Title, Video
+from .selectors import artwork_sources, title_hidden_reason
 
 
 @admin.register(Genre)
@@ -75,6 +76,54 @@ class VideoInline(admin.TabularInline):
         return False
 
 
+class ArtworkForm(forms.ModelForm):
+    image = forms.FileField(
+        required=False, help_text="JPEG, PNG or WebP, at least 320 pixels wide; cut to 16:9 from the middle. "
+                                  "Backdrops sit behind the title's name: pictures without lettering work best.")
+
+    class Meta:
+        model = Artwork
+        fields = ["kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a new picture replaces this one; its kind stays
+            self.fields["kind"].disabled = True
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is None:
+            if not self.instance.pk:
+                raise forms.ValidationError("Choose a picture to upload.")
+            return None
+        data = upload.read()
+        try:
+            services.artwork_image_check(data=data)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return data
+
+
+class ArtworkInline(admin.TabularInline):
+    model = Artwork
+    form = ArtworkForm
+    extra = 0
+    fields = ["preview", "kind", "origin", "size", "image"]
+    readonly_fields = ["preview", "origin", "size"]
+
+    @admin.display(description="picture")
+    def preview(self, obj: Artwork) -> str:
+        sources = artwork_sources(artwork=obj) if obj.pk else []
+        if not sources:
+            return "—"
+        return format_html('<img src="{}" alt="" style="height:72px;border-radius:4px;background:{}">',
+                           sources[0].url, obj.color)
+
+    @admin.display(description="original")
+    def size(self, obj: Artwork) -> str:
+        return f"{obj.width}×{obj.height}" if obj.pk else "—"
+
+
 def formset_save(formset, *, save, delete) -> None:
     """Save an inline formset's rows through services instead of the ORM."""
     instances = formset.save(commit=False)
@@ -87,15 +136,25 @@ def formset_save(formset, *, save, delete) -> None:
 @admin.register(Title)
 class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = TitleForm
-    list_display = ["name", "kind", "year", "maturity_rating", "published", "where", "video_status"]
+    list_display = ["name", "kind", "year", "maturity_rating", "published", "where", "video_status", "subscribers"]
     list_filter = ["kind", "published", "maturity_rating", "genres"]
     search_fields = ["name", "synopsis"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["genres"]
-    inlines = [SeasonInline, VideoInline]
+    inlines = [ArtworkInline, SeasonInline, VideoInline]
+    actions = ["artwork_from_frame"]
 
     def service_delete(self, obj: Title) -> None:
         services.title_delete(title=obj)
+
+    @admin.action(description="Use a frame of the video as poster and backdrop")
+    def artwork_from_frame(self, request, queryset):
+        done = 0
+        for title in queryset:
+            video = title.videos.filter(status=Video.Status.READY).order_by("-created_at").first()
+            if video is not None and services.artwork_from_video(video_id=video.pk, replace=True):
+                done += 1
+        self.message_user(request, f"Artwork taken from the video of {done} of {queryset.count()} titles.")
 
     @admin.display(description="available in")
     def where(self, obj: Title) -> str:
@@ -105,6 +164,13 @@ class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def video_status(self, obj: Title) -> str:
         video = obj.videos.first()
         return video.get_status_display() if video else "—"
+
+    @admin.display(description="subscribers see it")
+    def subscribers(self, obj: Title) -> str:
+        return title_hidden_reason(title=obj) or "yes"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("videos", "availability")
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.TITLE_FIELDS if name in form.cleaned_data}
@@ -127,6 +193,17 @@ class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 save=lambda s: services.season_save(title=form.instance, number=s.number, name=s.name, season=s),
                 delete=lambda s: services.season_delete(season=s),
             )
+        elif formset.model is Artwork:
+            for deleted in formset.deleted_forms:
+                if deleted.instance.pk:
+                    services.artwork_delete(artwork=deleted.instance)
+            for artwork_form in formset.forms:
+                data = artwork_form.cleaned_data.get("image") if artwork_form.has_changed() else None
+                if data and artwork_form not in formset.deleted_forms:
+                    services.artwork_save(title=form.instance, kind=artwork_form.cleaned_data["kind"], data=data,
+                                          origin=Artwork.Origin.UPLOAD)
+            # What the admin's change message reads (the service did the writes).
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         else:
             formset.save(commit=False)  # read-only rows (videos): nothing to write
 

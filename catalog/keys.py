@@ -11,6 +11,10 @@ import posixpath
 from django.utils.text import get_valid_filename
 
 LADDER_ROOT = "hls"
+# The frame the transcode writes into every ladder; a title without artwork takes it.
+LADDER_POSTER = "poster.jpg"
+# Where title artwork lives: ``artwork/<title id>/<kind>-<hash>-<width>.jpg`` (and the original).
+ARTWORK_ROOT = "artwork"
 
 
 def ladder_prefix(public_id: object) -> str:

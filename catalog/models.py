@@ -113,6 +113,49 @@ class Episode(models.Model):
         return f"{self.season}E{self.number:02d} {self.name}"
 
 
+class Artwork(models.Model):
+    """A title's picture, kept in the widths the pages ask for (``srcset``).
+
+    Both kinds are 16:9: the poster is what a card shows, the backdrop what
+    a hero shows behind the title's name (so it should carry no lettering).
+    Staff upload them in the admin; a frame of the title's video fills a
+    missing one when a transcode finishes; the demo catalog has generated
+    ones. The image as received is kept; each width is a JPEG whose name
+    holds a hash of its content, so it can be cached for good."""
+
+    class Kind(models.TextChoices):
+        POSTER = "poster", "Poster (cards)"
+        BACKDROP = "backdrop", "Backdrop (hero)"
+
+    class Origin(models.TextChoices):
+        UPLOAD = "upload", "Uploaded by staff"
+        VIDEO = "video", "A frame of the video"
+        GENERATED = "generated", "Generated (demo)"
+
+    # The widths made of each kind, smallest first (only those the original
+    # can fill without enlarging, and always the smallest).
+    WIDTHS = {Kind.POSTER: (320, 480, 640, 960), Kind.BACKDROP: (640, 960, 1280, 1920)}
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="artwork")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    original = models.CharField(max_length=500, help_text="Storage name of the image as received.")
+    width = models.PositiveIntegerField(help_text="Of the original, in pixels.")
+    height = models.PositiveIntegerField()
+    renditions = models.JSONField(default=list, help_text='[{"width": 640, "height": 360, "key": "artwork/..."}]')
+    color = models.CharField(max_length=7, default="#202028", help_text="Average colour, shown while it loads.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "artwork"
+        ordering = ["title", "kind"]
+        constraints = [models.UniqueConstraint(fields=["title", "kind"], name="artwork_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.get_kind_display().lower()}"
+
+
 def video_source_upload_to(instance: Video, filename: str) -> str:
     return source_key(instance.public_id, filename)
 

@@ -8,25 +8,28 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
 
 from edge.models import EdgeNode
 from edge.services import demo_edges_ensure
+from streaming.core.processes import exit_with_parent, stop
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
 def demo_edges_start(
     *, control_url: str | None = None, cache_max_bytes: str = "512M", wait: float = 30.0,
-    stdout=None, stderr=None,
+    stdout=None, stderr=None, ports: Sequence[int] | None = None,
 ) -> list[subprocess.Popen]:
-    """Ensure the three demo nodes exist and start one runedge per node,
-    filling from the project's storage and heartbeating to ``control_url``
-    (default EDGE_ORIGIN_URL). Waits until each answers /healthz. The caller
-    owns the processes: terminate() them on exit."""
-    nodes: list[EdgeNode] = demo_edges_ensure()
+    """Ensure the three demo nodes exist (on ``ports``, default 8101-8103)
+    and start one runedge per node, filling from the project's storage and
+    heartbeating to ``control_url`` (default EDGE_ORIGIN_URL). Waits until
+    each answers /healthz. The caller owns the processes: demo_edges_stop()
+    them on exit; on Linux they also end if the caller dies."""
+    nodes: list[EdgeNode] = demo_edges_ensure(ports=ports)
     processes = []
     for node in nodes:
         port = int(node.base_url.rsplit(":", 1)[1])
@@ -38,7 +41,7 @@ def demo_edges_start(
         # The secret goes in the environment, not argv, which every local user can read in ps.
         env = {**os.environ, "EDGE_NODE_SECRET": node.secret}
         processes.append(subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                                          stdout=stdout, stderr=stderr))
+                                          stdout=stdout, stderr=stderr, preexec_fn=exit_with_parent))
     deadline = time.monotonic() + wait
     for node, process in zip(nodes, processes, strict=True):
         while True:
@@ -55,11 +58,4 @@ def demo_edges_start(
 
 
 def demo_edges_stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop(processes)

@@ -22,7 +22,9 @@ from urllib.parse import urljoin
 
 
 class ApiError(Exception):
-    pass
+    def __init__(self, text: str, message: str = ""):
+        super().__init__(text)
+        self.message = message or text
 
 
 class Client:
@@ -43,8 +45,12 @@ class Client:
             with urllib.request.urlopen(request, timeout=30) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
-            error = json.loads(exc.read() or b"{}")  # the API's one error format
-            raise ApiError(f"{method} {path}: {exc.code} {error.get('code')}: {error.get('message')}") from exc
+            try:
+                error = json.loads(exc.read() or b"{}")  # the API's one error format
+            except ValueError:
+                error = {}
+            message = error.get("message") or exc.reason
+            raise ApiError(f"{method} {path}: {exc.code} {error.get('code')}: {message}", message) from exc
         return json.loads(raw) if raw else None
 
 
@@ -82,8 +88,23 @@ def main() -> int:
     args = parser.parse_args()
     client = Client(args.base_url)
 
-    tokens = client.call("POST", "/auth/sign-in/", {"username": args.username, "password": args.password,
-                                                    "device_name": "example client"})
+    try:
+        return play(client, args)
+    except ApiError as exc:
+        print(f"The API refused: {exc}", file=sys.stderr)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(f"Cannot reach {args.base_url}: {reason}. Is the server running (make run)?", file=sys.stderr)
+    return 2
+
+
+def play(client: Client, args: argparse.Namespace) -> int:
+    try:
+        tokens = client.call("POST", "/auth/sign-in/", {"username": args.username, "password": args.password,
+                                                        "device_name": "example client"})
+    except ApiError as exc:
+        print(f"Sign-in refused for {args.username!r}: {exc.message}", file=sys.stderr)
+        return 2
     client.token = tokens["access_token"]
     print(f"signed in as {args.username}: access token valid until {tokens['access_expires_at']}, "
           f"device {tokens['device']}")

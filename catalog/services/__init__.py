@@ -1,4 +1,5 @@
 """Writes to the catalog; the public names are re-exported here."""
+from .artwork import artwork_delete, artwork_from_video, artwork_image_check, artwork_save  # noqa: F401
 from .series import episode_delete, episode_save, season_delete, season_save  # noqa: F401
 from .titles import (  # noqa: F401
     TITLE_FIELDS,

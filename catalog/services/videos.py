@@ -132,8 +132,10 @@ def video_probe_record(*, video_id: int, width: int, height: int, duration: floa
 
 
 def video_ready_mark(*, video_id: int) -> None:
-    """Playable: the ladder every client can decode is merged."""
+    """Playable: the ladder every client can decode is merged. Its poster
+    frame then becomes the title's artwork where the title has none."""
     Video.objects.filter(pk=video_id).update(status=Video.Status.READY, error="")
+    transaction.on_commit(lambda: tasks.title_artwork_from_video.send(video_id))
 
 
 def video_failed_mark(*, video_id: int, reason: str) -> None:

@@ -2,6 +2,7 @@
 runedge's DEBUG-only node creation."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,20 +31,26 @@ DEMO_EDGES = (
 
 
 @transaction.atomic
-def demo_edges_ensure(*, host: str = "127.0.0.1") -> list[EdgeNode]:
-    """The demo's three zones, one node each on a local port (8101-8103).
-    Idempotent: reruns keep the nodes (and their secrets)."""
+def demo_edges_ensure(*, host: str = "127.0.0.1", ports: Sequence[int] | None = None) -> list[EdgeNode]:
+    """The demo's three zones, one node each on a local port (``ports``,
+    default 8101-8103). Idempotent: reruns keep the nodes (and their
+    secrets); a node moves to the port asked for."""
+    if ports is not None and len(ports) != len(DEMO_EDGES):
+        raise EdgeError(f"The demo has {len(DEMO_EDGES)} edges: give as many ports.")
     nodes = []
-    for demo in DEMO_EDGES:
+    for i, demo in enumerate(DEMO_EDGES):
         zone, _ = Zone.objects.update_or_create(
             code=demo.zone_code,
             defaults={"name": demo.zone_name, "country": demo.country,
                       "latitude": demo.latitude, "longitude": demo.longitude},
         )
-        node, _ = EdgeNode.objects.get_or_create(
-            name=f"{demo.zone_code}-1",
-            defaults={"zone": zone, "base_url": f"http://{host}:{demo.port}", "capacity": 200},
+        base_url = f"http://{host}:{ports[i] if ports else demo.port}"
+        node, created = EdgeNode.objects.get_or_create(
+            name=f"{demo.zone_code}-1", defaults={"zone": zone, "base_url": base_url, "capacity": 200},
         )
+        if not created and ports and node.base_url != base_url:
+            node.base_url = base_url
+            node.save(update_fields=["base_url"])
         nodes.append(node)
     return nodes
 

@@ -1,6 +1,8 @@
 /* The web player: hls.js (CDN with SRI, vendored fallback) or native HLS,
    a quality menu, resume, keyboard, seek previews, the serving edge, QoE
-   beacons and heartbeats. No framework, no build step. */
+   beacons and heartbeats. No framework, no build step. Menus come from
+   player/menu.js; where and on which rung to start, from player/startup.js
+   (which the page has already run, inline in its head). */
 (function () {
   "use strict";
 
@@ -15,7 +17,7 @@
   // Opening this page is the play request (the Play button links here), so
   // startup time counts from navigation start: page, player, manifest, first frame.
   var state = { hls: null, playRequestedAt: 0, stalledAt: null, started: false,
-                lastTick: null, ended: false, levelLabels: [], hlsSource: null };
+                lastTick: null, ended: false, hlsSource: null, plan: null };
   window.player = { video: video, qoe: qoe, state: state, config: config };
 
   // --- messages ---------------------------------------------------------------------
@@ -74,31 +76,58 @@
     }
   }
 
+  /* Every hls.js setting, in one place. */
+  function hlsConfig(plan) {
+    return {
+      startPosition: plan.position > 5 ? plan.position : -1,
+      // The rung to start on is chosen on MANIFEST_PARSED (startup.js), then loading starts.
+      autoStartLoad: false,
+      // ABR's first estimate: what startup.js knows of this network, not hls.js's 500 kb/s.
+      abrEwmaDefaultEstimate: plan.bps,
+      capLevelToPlayerSize: true,
+      // No bandwidth-test fragment of the lowest rung before the start rung.
+      testBandwidth: false,
+      startFragPrefetch: true,
+      // hls.js buffers up to maxMaxBufferLength when segments are small;
+      // both caps are the server's setting, so it really bounds the buffer.
+      maxBufferLength: Math.min(config.maxBuffer || 60, 30),
+      maxMaxBufferLength: config.maxBuffer || 60,
+      // fMP4 needs no transmuxing: a worker would only add its start-up to the first frame.
+      enableWorker: false,
+      lowLatencyMode: false,
+      // Answers from what startup.js fetched while hls.js was loading (it ignores
+      // the CMCD query parameter when it matches a request to what it fetched).
+      loader: window.PlayerStartup.loaderClass(window.Hls.DefaultConfig.loader),
+      // Common Media Client Data on every request, in the query string
+      // (headers would need a CORS preflight per request): the edges log it
+      // and report startup, rebuffering and bitrate per zone and node.
+      cmcd: { useHeaders: false, sessionId: config.session },
+    };
+  }
+
+  /* hls.js's index of the rung startup.js chose (levels are sorted, one pathway's). */
+  function startLevelIndex(levels, variant) {
+    if (!variant) return -1;
+    for (var i = 0; i < levels.length; i++) {
+      var attrs = levels[i].attrs || {};
+      if (attrs["STABLE-VARIANT-ID"] === variant.id) return i;
+    }
+    for (var j = 0; j < levels.length; j++) {
+      if (levels[j].height === variant.height && levels[j].bitrate === variant.bandwidth) return j;
+    }
+    return -1;
+  }
+
   function attach() {
+    var plan = state.plan;
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({
-        startPosition: config.resume > 5 ? config.resume : -1,
-        capLevelToPlayerSize: true,
-        // Start on the master's first variant, the ~2 Mb/s start variant the
-        // packager chose [Apple 1.32], instead of first fetching a fragment
-        // of the lowest rung to guess the bandwidth; ABR takes over after it.
-        testBandwidth: false,
-        startFragPrefetch: true,
-        // hls.js buffers up to maxMaxBufferLength when segments are small;
-        // both caps are the server's setting, so it really bounds the buffer.
-        maxBufferLength: Math.min(config.maxBuffer || 60, 30),
-        maxMaxBufferLength: config.maxBuffer || 60,
-        // fMP4 needs no transmuxing: a worker would only add its start-up to the first frame.
-        enableWorker: false,
-        lowLatencyMode: false,
-        // Common Media Client Data on every request, in the query string
-        // (headers would need a CORS preflight per request): the edges log it
-        // and report startup, rebuffering and bitrate per zone and node.
-        cmcd: { useHeaders: false, sessionId: config.session },
-      });
+      var hls = new window.Hls(hlsConfig(plan));
       state.hls = hls;
       window.player.hls = hls;
       hls.on(window.Hls.Events.MANIFEST_PARSED, function (_e, data) {
+        var index = startLevelIndex(hls.levels, plan.variant);
+        if (index >= 0) hls.startLevel = index;
+        hls.startLoad(plan.position > 5 ? plan.position : -1);
         buildQualityMenu(data.levels);
         requestPlay();
       });
@@ -118,34 +147,16 @@
         var url = data.frag && data.frag.url ? data.frag.url : "";
         var pathway = hls.pathways ? hls.pathwayPriority && hls.pathwayPriority[0] : null;
         setServedBy(node || (url.indexOf("/edge/origin/") >= 0 ? "origin" : null) || pathway || "");
+        window.PlayerStartup.rememberBandwidth(hls.bandwidthEstimate);
       });
-      hls.on(window.Hls.Events.ERROR, function (_e, data) {
-        qoe.error_count += 1;
-        qoe.last_error = (data.type || "") + ":" + (data.details || "");
-        if (!data.fatal) return;
-        if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR && !state.networkRetried) {
-          state.networkRetried = true;
-          hls.startLoad();
-          return;
-        }
-        if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && !state.mediaRecovered) {
-          state.mediaRecovered = true;
-          hls.recoverMediaError();
-          return;
-        }
-        var code = data.response && data.response.code;
-        if (code === 403) showError("This stream refused us (403): your viewing pass may have expired. Reload the page.");
-        else if (code === 410) showError("This playback session has ended. Reload the page to start again.");
-        else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) showError("The video could not be loaded from any server. Check your connection and reload.");
-        else showError("Playback failed (" + (data.details || "unknown error") + ").");
-      });
+      hls.on(window.Hls.Events.ERROR, onHlsError);
       hls.loadSource(config.master);
       hls.attachMedia(video);
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       // Safari and iOS play HLS themselves.
       video.src = config.master;
       video.addEventListener("loadedmetadata", function () {
-        if (config.resume > 5) video.currentTime = config.resume;
+        if (plan.position > 5) video.currentTime = plan.position;
         buildQualityMenu([]);
         requestPlay();
       }, { once: true });
@@ -154,25 +165,44 @@
     }
   }
 
-  // --- quality menu -----------------------------------------------------------------------
-  function buildQualityMenu(levels) {
-    var menu = $(".quality-menu");
-    menu.innerHTML = "";
-    state.levelLabels = levels.map(function (l) { return l.height + "p"; });
-    function item(label, index) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.textContent = label;
-      b.dataset.level = String(index);
-      b.addEventListener("click", function () { chooseLevel(index); menu.hidden = true; });
-      menu.appendChild(b);
+  // hls.js reports these as non-fatal errors, but they are buffer housekeeping
+  // the viewer never notices (a stall is counted as a stall, not an error).
+  var HARMLESS = { bufferSeekOverHole: true, bufferNudgeOnStall: true, bufferStalledError: true };
+
+  function onHlsError(_e, data) {
+    var hls = state.hls;
+    if (!data.fatal && HARMLESS[data.details]) return;
+    qoe.error_count += 1;
+    qoe.last_error = (data.type || "") + ":" + (data.details || "");
+    if (!data.fatal) return;
+    if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR && !state.networkRetried) {
+      state.networkRetried = true;
+      hls.startLoad();
+      return;
     }
-    item("Auto", -1);
-    levels
-      .map(function (l, i) { return { height: l.height, index: i }; })
-      .sort(function (a, b) { return b.height - a.height; })
-      .forEach(function (l) { item(l.height + "p", l.index); });
-    $(".quality-button").hidden = !levels.length;
+    if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && !state.mediaRecovered) {
+      state.mediaRecovered = true;
+      hls.recoverMediaError();
+      return;
+    }
+    var code = data.response && data.response.code;
+    if (code === 403) showError("This stream refused us (403): your viewing pass may have expired. Reload the page.");
+    else if (code === 410) showError("This playback session has ended. Reload the page to start again.");
+    else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) showError("The video could not be loaded from any server. Check your connection and reload.");
+    else showError("Playback failed (" + (data.details || "unknown error") + ").");
+  }
+
+  // --- quality menu -----------------------------------------------------------------------
+  var qualityMenu = new window.PlayerMenu($(".quality"), { onChoose: chooseLevel });
+
+  /* What a rung is called in the menu and on its button. */
+  function levelLabel(level) { return level.height + "p"; }
+
+  function buildQualityMenu(levels) {
+    var items = [{ value: -1, label: "Auto" }].concat(
+      levels.map(function (l, i) { return { value: i, label: levelLabel(l), height: l.height }; })
+        .sort(function (a, b) { return b.height - a.height; }));
+    qualityMenu.set(levels.length ? items : []);
     updateQualityLabel();
   }
   function chooseLevel(index) {
@@ -185,12 +215,8 @@
     if (!hls) return;
     var auto = hls.autoLevelEnabled;
     var current = hls.levels[hls.currentLevel] || hls.levels[hls.loadLevel];
-    var label = current ? current.height + "p" : "";
-    $(".quality-button").textContent = (auto ? "Auto" : "") + (auto && label ? " · " : "") + label;
-    root.querySelectorAll(".quality-menu button").forEach(function (b) {
-      var level = Number(b.dataset.level);
-      b.classList.toggle("selected", auto ? level === -1 : level === hls.currentLevel);
-    });
+    var label = current ? levelLabel(current) : "";
+    qualityMenu.select(auto ? -1 : hls.currentLevel, (auto ? "Auto" : "") + (auto && label ? " · " : "") + label);
   }
 
   function setServedBy(name) {
@@ -215,14 +241,27 @@
   }
   function toggleMute() { video.muted = !video.muted; }
 
+  // Controls show while the viewer is active (pointer, keys, touch) and fade after.
+  var idleTimer = null;
+  function active() {
+    root.classList.add("user-active");
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () { root.classList.remove("user-active"); }, 2500);
+  }
+  root.addEventListener("pointermove", active);
+  root.addEventListener("keydown", active);
+
   $(".play-toggle").addEventListener("click", togglePlay);
   $(".big-play").addEventListener("click", function () { root.classList.remove("needs-click"); requestPlay(); });
-  video.addEventListener("click", togglePlay);
+  video.addEventListener("click", function (e) {
+    // A tap on a touch screen first shows the controls; a second one pauses.
+    if (e.pointerType === "touch" && !root.classList.contains("user-active")) { active(); return; }
+    togglePlay();
+  });
   $(".mute").addEventListener("click", toggleMute);
   $(".fullscreen").addEventListener("click", toggleFullscreen);
-  $(".quality-button").addEventListener("click", function () {
-    var menu = $(".quality-menu");
-    menu.hidden = !menu.hidden;
+  document.addEventListener("fullscreenchange", function () {
+    root.classList.toggle("is-fullscreen", !!document.fullscreenElement);
   });
   seek.addEventListener("input", function () {
     if (video.duration) video.currentTime = (seek.value / 1000) * video.duration;
@@ -242,7 +281,7 @@
   video.addEventListener("play", function () { root.classList.add("playing"); });
   video.addEventListener("pause", function () { root.classList.remove("playing"); beat("paused"); });
   video.addEventListener("volumechange", function () {
-    $(".mute").textContent = video.muted || video.volume === 0 ? "🔇" : "🔊";
+    root.classList.toggle("muted", video.muted || video.volume === 0);
   });
   video.addEventListener("waiting", function () {
     setBusy(true);
@@ -259,6 +298,9 @@
     var from = state.playRequestedAt !== null ? state.playRequestedAt : 0;
     qoe.startup_ms = Math.round(now - from);
     root.classList.add("started");
+    // Report it at once: a viewer who leaves within the heartbeat interval still counts.
+    beat();
+    loadThumbnails();
   }
   function advancing() {
     return !video.paused && video.readyState >= 2 && video.currentTime > state.startedFrom;
@@ -274,6 +316,7 @@
       else requestAnimationFrame(check);
     })();
   });
+  var remembered = 0;
   video.addEventListener("timeupdate", function () {
     var now = performance.now();
     if (!state.started && state.watching && advancing()) markStarted(now);
@@ -281,6 +324,10 @@
       qoe.watch_ms += Math.round(Math.min(now - state.lastTick, 1000));
     }
     state.lastTick = video.paused ? null : now;
+    if (state.started && now - remembered > 1000) {
+      remembered = now;
+      window.PlayerStartup.remember(config, video.currentTime);
+    }
     if (video.duration) {
       seek.value = String(Math.round((video.currentTime / video.duration) * 1000));
       $(".time").textContent = clock(video.currentTime) + " / " + clock(video.duration);
@@ -288,7 +335,7 @@
   });
   video.addEventListener("ended", function () { state.ended = true; beat("ended"); });
 
-  // --- seek previews from the sprite + WebVTT --------------------------------------------
+  // --- seek previews from the sprite + WebVTT (fetched once playback runs) ----------------
   var cues = [];
   function parseVtt(text, base) {
     var out = [];
@@ -306,7 +353,9 @@
   function secs(t) {
     return t.split(":").reduce(function (acc, part) { return acc * 60 + Number(part); }, 0);
   }
-  if (config.thumbnails) {
+  function loadThumbnails() {
+    if (!config.thumbnails || state.thumbnailsAsked) return;
+    state.thumbnailsAsked = true;
     fetch(config.thumbnails).then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (text) { if (text) cues = parseVtt(text, config.thumbnails); })
       .catch(function () { cues = []; });
@@ -332,7 +381,7 @@
     var body = JSON.stringify({ position: video.currentTime || 0, duration: video.duration || config.duration,
                                 state: playerState || (video.paused ? "paused" : "playing"), qoe: qoe });
     return fetch(config.heartbeat, {
-      method: "POST", body: body, credentials: "same-origin",
+      method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
     }).then(function (r) {
       if (r.status === 409) {
@@ -344,19 +393,32 @@
   window.player.beat = beat;
   setInterval(function () { if (!video.paused) beat(); }, (config.heartbeatInterval || 10) * 1000);
   window.addEventListener("pagehide", function () {
+    if (state.started) window.PlayerStartup.remember(config, video.currentTime || 0);
     var form = new FormData();
     form.append("position", String(video.currentTime || 0));
+    form.append("qoe", JSON.stringify(qoe));
     form.append("csrfmiddlewaretoken", csrf);
     // The stop beacon keeps the place (resume) and frees the screen.
     if (navigator.sendBeacon) navigator.sendBeacon(config.stop, form);
+  });
+  // Leaving through our own link: the place is saved before the next page
+  // reads it (a beacon sent on pagehide can arrive after that page is built).
+  $(".player-back").addEventListener("click", function (e) {
+    if (!state.started || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    var href = this.href;
+    var go = function () { window.location.href = href; };
+    video.pause();
+    Promise.race([beat("paused"), new Promise(function (resolve) { setTimeout(resolve, 1500); })]).then(go, go);
   });
 
   // --- go --------------------------------------------------------------------------------
   setServedBy(config.edge.id);
   setBusy(true);
+  state.plan = window.PlayerStartup.plan || window.PlayerStartup.begin(config);
   loadHls().then(attach, function () {
     // Neither the CDN nor our own copy: native HLS may still work.
     if (video.canPlayType("application/vnd.apple.mpegurl")) attach();
-    else showError("The video player could not be loaded. Check your connection and reload the page.");
+    else showError("The video player could not be loaded. Check your connection and reload.");
   });
 })();

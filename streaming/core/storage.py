@@ -6,11 +6,13 @@ message overwrites its own output instead of adding a copy."""
 from __future__ import annotations
 
 import mimetypes
+import posixpath
 import shutil
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from storages.utils import clean_name
 
@@ -65,6 +67,16 @@ def put(key: str, path: Path) -> str:
         default_storage.delete(key)
     with path.open("rb") as fh:
         stored = default_storage.save(key, File(fh, name=path.name))
+    if stored != key:  # pragma: no cover - storage renamed it: a bug, not a user error
+        raise RuntimeError(f"storage stored {key!r} as {stored!r}")
+    return stored
+
+
+def put_bytes(key: str, data: bytes) -> str:
+    """Store ``data`` under exactly ``key``, replacing what was there."""
+    if default_storage.exists(key):
+        default_storage.delete(key)
+    stored = default_storage.save(key, ContentFile(data, name=posixpath.basename(key)))
     if stored != key:  # pragma: no cover - storage renamed it: a bug, not a user error
         raise RuntimeError(f"storage stored {key!r} as {stored!r}")
     return stored

@@ -14,7 +14,15 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from catalog.models import Episode, Season, Title, Video
-from catalog.selectors import browse_rows, title_get_visible, titles_visible, video_is_playable
+from catalog.selectors import (
+    browse_rows,
+    title_get_visible,
+    title_hidden_reason,
+    titles_new,
+    titles_similar,
+    titles_visible,
+    video_is_playable,
+)
 from edge.popularity import TitlePlays
 
 from .models import MyListItem, Plan, PlaybackSession, Profile, QoEReport, WatchProgress
@@ -43,7 +51,7 @@ def continue_watching(*, profile: Profile, country: str, limit: int = 20) -> Row
     visible = titles_visible(country=country, kids=profile.kids)
     items = list(
         WatchProgress.objects.filter(profile=profile, completed=False, position__gt=0, title__in=visible)
-        .select_related("title")[:limit]
+        .select_related("title").prefetch_related("title__artwork")[:limit]
     )
     return Row(key="continue", name="Continue watching", titles=[p.title for p in items],
                progress={p.title_id: p for p in items})
@@ -56,7 +64,8 @@ def popular_in_country(*, profile: Profile, country: str, limit: int = 20) -> Ro
         PlaybackSession.objects.filter(country=country, started_at__gte=since, video__title__in=visible)
         .values("video__title").annotate(n=Count("id")).order_by("-n")[:limit]
     )
-    by_id = {t.pk: t for t in Title.objects.filter(pk__in=[c["video__title"] for c in counts])}
+    by_id = {t.pk: t for t in Title.objects.filter(pk__in=[c["video__title"] for c in counts])
+             .prefetch_related("artwork")}
     return Row(key="popular", name=f"Popular in {country}",
                titles=[by_id[c["video__title"]] for c in counts if c["video__title"] in by_id])
 
@@ -65,7 +74,7 @@ def my_list_items(*, profile: Profile, country: str) -> QuerySet[MyListItem]:
     """A profile's list, newest first, limited to what it may see here."""
     visible = titles_visible(country=country, kids=profile.kids)
     return (MyListItem.objects.filter(profile=profile, title__in=visible).select_related("title")
-            .prefetch_related("title__genres").order_by("-added_at", "-pk"))
+            .prefetch_related("title__genres", "title__artwork").order_by("-added_at", "-pk"))
 
 
 def my_list(*, profile: Profile, country: str) -> Row:
@@ -80,8 +89,20 @@ def history_items(*, profile: Profile, country: str, completed: bool | None = No
     return items if completed is None else items.filter(completed=completed)
 
 
+def progress_get(*, profile: Profile, video: Video) -> WatchProgress | None:
+    """Where ``profile`` is in ``video``, and when the server heard it."""
+    return WatchProgress.objects.filter(profile=profile, video=video).first()
+
+
+def new_titles(*, profile: Profile, country: str, staff: bool = False) -> Row:
+    return Row(key="new", name="New", titles=titles_new(country=country, staff=staff, kids=profile.kids))
+
+
 def home_rows(*, profile: Profile, country: str, staff: bool = False) -> list[Row]:
+    """Continue watching, my list, new, popular here, then one row per genre
+    (empty rows left out). The first title of the first row is the hero."""
     rows = [continue_watching(profile=profile, country=country), my_list(profile=profile, country=country),
+            new_titles(profile=profile, country=country, staff=staff),
             popular_in_country(profile=profile, country=country)]
     rows += [Row(key=f"genre-{r.genre.slug}", name=r.genre.name, titles=r.titles)
              for r in browse_rows(country=country, staff=staff, kids=profile.kids)]
@@ -113,12 +134,27 @@ class SeasonEntry:
 class TitleDetail:
     """Everything a title page shows a profile: the film's video (or the
     seasons and their episodes' videos), what is playable, where the
-    profile stopped, and whether it is in the profile's list."""
+    profile stopped, whether it is in the profile's list, titles like it,
+    and (for staff) why subscribers cannot see it."""
 
     title: Title
     film: VideoEntry | None
     seasons: list[SeasonEntry]
     in_my_list: bool
+    similar: list[Title] = field(default_factory=list)
+    hidden_reason: str = ""  # staff only: why subscribers do not see it ("" when they do)
+
+    @property
+    def episode_count(self) -> int:
+        return sum(len(s.episodes) for s in self.seasons)
+
+    @property
+    def next_episode(self) -> EpisodeEntry | None:
+        """Where a series goes on: the first playable episode not watched to
+        the end (the first playable one when all are)."""
+        playable = [e for s in self.seasons for e in s.episodes if e.video and e.video.playable]
+        unfinished = (e for e in playable if not (e.video and e.video.progress and e.video.progress.completed))
+        return next(unfinished, None) or (playable[0] if playable else None)
 
 
 def title_detail(*, slug: str, profile: Profile, country: str, staff: bool = False) -> TitleDetail | None:
@@ -135,14 +171,21 @@ def title_detail(*, slug: str, profile: Profile, country: str, staff: bool = Fal
             return None
         return VideoEntry(video=video, playable=video_is_playable(video=video), progress=progress.get(video.pk))
 
+    # Newest first (titles_visible's order); a newer video that failed or is
+    # still processing does not hide an older one that plays.
+    playable = [v for v in videos if video_is_playable(video=v)]
     by_episode = {v.episode_id: v for v in videos if v.episode_id}
+    film = next((v for v in playable if v.episode_id is None), None) or next(
+        (v for v in videos if v.episode_id is None), None)
     return TitleDetail(
         title=title,
-        film=entry(next((v for v in videos if v.episode_id is None), None)),
+        film=entry(film),
         seasons=[SeasonEntry(season=s, episodes=[EpisodeEntry(episode=e, video=entry(by_episode.get(e.pk)))
                                                  for e in s.episodes.all()])
                  for s in title.seasons.all()],
         in_my_list=MyListItem.objects.filter(profile=profile, title=title).exists(),
+        similar=titles_similar(title=title, country=country, staff=staff, kids=profile.kids),
+        hidden_reason=title_hidden_reason(title=title) if staff else "",
     )
 
 

@@ -9,6 +9,7 @@ catalog_patterns = ([
     path("browse/", browse.browse, name="browse"),
     path("search/", browse.search, name="search"),
     path("title/<slug:slug>/", browse.title_detail, name="title"),
+    path("title/<slug:slug>/my-list/", browse.my_list_toggle, name="my-list"),
 ], "catalog")
 
 urlpatterns = [

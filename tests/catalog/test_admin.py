@@ -202,6 +202,7 @@ def test_adding_a_title_in_the_admin_limits_it_to_its_countries(staff):
     response = staff.post(reverse("admin:catalog_title_add"), {
         "kind": "film", "name": "Admin Film", "slug": "admin-film", "synopsis": "", "year": "2024",
         "maturity_rating": "13", "published": "on", "countries": "in, de",
+        "artwork-TOTAL_FORMS": "0", "artwork-INITIAL_FORMS": "0",
         "seasons-TOTAL_FORMS": "0", "seasons-INITIAL_FORMS": "0",
         "videos-TOTAL_FORMS": "0", "videos-INITIAL_FORMS": "0",
     })
@@ -215,6 +216,7 @@ def test_seasons_and_episodes_added_in_the_admin_are_saved(staff):
     response = staff.post(reverse("admin:catalog_title_change", args=[title.pk]), {
         "kind": "series", "name": "Series", "slug": "series", "synopsis": "", "year": "",
         "maturity_rating": "13", "published": "on", "countries": "",
+        "artwork-TOTAL_FORMS": "0", "artwork-INITIAL_FORMS": "0",
         "seasons-TOTAL_FORMS": "1", "seasons-INITIAL_FORMS": "0",
         "seasons-0-number": "1", "seasons-0-name": "First",
         "videos-TOTAL_FORMS": "0", "videos-INITIAL_FORMS": "0",

@@ -43,7 +43,7 @@ def playhead(page) -> float:
 
 def wait_playing(page, beyond: float = 0.5):
     page.wait_for_function(
-        f"window.player && window.player.state.started && document.getElementById('video').currentTime > {beyond}",
+        f"window.player && window.player.state && window.player.state.started && document.getElementById('video').currentTime > {beyond}",
         timeout=30_000,
     )
 
@@ -92,7 +92,7 @@ def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edg
     current = page.evaluate("window.player.hls.levels[window.player.hls.currentLevel].height")
     target = 234 if current != 234 else 360
     page.click(".quality-button")
-    page.click(f".quality-menu button:text-is('{target}p')")
+    page.get_by_role("menuitemradio", name=f"{target}p", exact=True).click()
     page.wait_for_function(f"window.seen.switched.includes({target})", timeout=20_000)
     page.wait_for_function(f"window.seen.frags.some(u => u.includes('/v{target}/'))", timeout=20_000)
     assert page.text_content(".quality-button").strip() == f"{target}p"
@@ -107,7 +107,7 @@ def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
     page.evaluate("window.player.beat('paused')")
     wait_for(lambda: PlaybackSession.objects.filter(user=user, position__gt=5).exists(), what="the heartbeat")
     page.reload()
-    page.wait_for_function("window.player && window.player.state.started", timeout=30_000)
+    page.wait_for_function("window.player && window.player.state && window.player.state.started", timeout=30_000)
     resumed = playhead(page)
     assert resumed >= position - 2.5, (position, resumed)
 
@@ -195,3 +195,144 @@ def test_playback_moves_to_the_next_pathway_when_the_edge_dies(page, live, edge,
     assert page.get_attribute(".served-by", "data-edge") in {second_edge.name, "origin"}
     print(f"edge killed at {killed_at:.1f} s; playback went on to {playhead(page):.1f} s via "
           f"{page.get_attribute('.served-by', 'data-edge')}")
+
+
+# --- the controls ------------------------------------------------------------------------------
+
+
+def menu_display(page) -> str:
+    return page.evaluate("getComputedStyle(document.querySelector('.quality-menu')).display")
+
+
+def test_the_quality_menu_stays_shut_until_opened_and_an_outside_click_closes_it_without_pausing(
+        page, live, edge, title_ready):
+    user, profile = subscriber_make(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    page.hover(".seek")  # controls shown, as a viewer moving the mouse sees them
+    assert page.is_visible(".quality-button")
+    assert menu_display(page) == "none" and page.is_hidden(".quality-menu"), "nobody opened it"
+    page.click(".quality-button")
+    assert menu_display(page) == "grid" and page.is_visible(".quality-menu")
+    assert page.get_attribute(".quality-button", "aria-expanded") == "true"
+    box = page.locator("#video").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)  # on the picture
+    assert menu_display(page) == "none"
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.getElementById('video').paused") is False, "the click closed the menu only"
+    # Escape closes it too, and a click on the picture with no menu open still pauses.
+    page.click(".quality-button")
+    page.keyboard.press("Escape")
+    assert menu_display(page) == "none"
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("document.getElementById('video').paused")
+
+
+def ink(png: bytes) -> int:
+    """Bright pixels in a screenshot of a control: the icon drawn on the dark bar."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    return sum(1 for v in image.getdata() if v > 180)
+
+
+def test_the_controls_are_drawn_icons_that_need_no_font(page, live, edge, title_ready):
+    user, profile = subscriber_make(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    page.hover(".seek")
+    for selector in (".play-toggle", ".mute", ".fullscreen", ".player-back"):
+        control = page.locator(selector)
+        assert control.locator("svg use").count() >= 1, selector
+        if selector != ".player-back":
+            assert control.text_content().strip() == "", f"{selector}: no characters to render"
+        icon = control.locator("svg:visible").first.bounding_box()
+        assert icon["width"] >= 16 and icon["height"] >= 16, selector
+        page.hover(".seek")  # the controls hide after a while without a pointer: keep them shown
+        assert ink(control.screenshot()) > 25, f"{selector}: the icon shows"
+    # The mute icon changes with the state, still drawn.
+    page.click(".mute")
+    assert page.evaluate("document.getElementById('video').muted") is True
+    page.wait_for_selector(".mute .icon-muted", state="visible")  # on volumechange, a task later
+    assert page.locator(".mute .icon-volume").is_hidden()
+    assert ink(page.locator(".mute").screenshot()) > 25
+
+
+# --- resume ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def late_stop(monkeypatch):
+    """The stop beacon of the page being left arrives 3 s late (after the new page is built)."""
+    import time
+
+    from streaming.subscribers import services
+
+    real = services.playback_stop
+    landed = []
+
+    def slow(**kwargs):
+        time.sleep(3)
+        real(**kwargs)
+        landed.append(kwargs.get("position"))
+
+    monkeypatch.setattr(services, "playback_stop", slow)
+    return landed
+
+
+def test_a_reload_resumes_within_2_s_even_when_the_stop_beacon_is_late(page, live, edge, title_ready, late_stop):
+    user, profile = subscriber_make(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page, beyond=7.0)
+    position = playhead(page)
+    page.reload()
+    page.wait_for_function("window.player && window.player.state && window.player.state.started", timeout=30_000)
+    resumed = playhead(page)
+    assert abs(resumed - position) <= 2.0, (position, resumed)
+    assert page.evaluate("window.player.state.plan.positionFrom") == "device"
+    # The server hears the place from the new page at once (title page and rows agree).
+    from streaming.subscribers.models import WatchProgress
+
+    wait_for(lambda: WatchProgress.objects.filter(profile=profile, position__gte=position - 2).exists(),
+             timeout=10, what="the new page's first report")
+    wait_for(lambda: late_stop, timeout=15, what="the late beacon")
+    assert WatchProgress.objects.get(profile=profile).position >= position - 2, "the late beacon did not win"
+
+
+def test_leaving_by_the_back_link_saves_the_place_before_the_title_page_reads_it(page, live, edge, title_ready,
+                                                                               late_stop):
+    user, profile = subscriber_make(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page, beyond=5.0)
+    page.hover(".seek")
+    page.click(".player-back")
+    page.wait_for_url(f"**/title/{title_ready.title.slug}/")
+    shown = int(page.get_attribute(".progress-line [data-percent]", "data-percent"))
+    from streaming.subscribers.models import WatchProgress
+
+    progress = WatchProgress.objects.get(profile=profile)
+    assert progress.position >= 5.0 and shown == round(progress.percent)
+    page.goto(f"{live.url}/browse/")
+    bar = page.locator("[data-row=continue] .card-progress span").first.get_attribute("style")
+    assert bar == f"width: {shown}%", (bar, shown)
+
+
+# --- QoE ---------------------------------------------------------------------------------------
+
+
+def test_qoe_has_the_startup_time_at_once_and_ignores_harmless_hls_events(page, live, edge, title_ready):
+    user, profile = subscriber_make(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    session = PlaybackSession.objects.get(user=user)
+    report = wait_for(lambda: QoEReport.objects.filter(session=session, startup_ms__isnull=False).first(),
+                      timeout=5, what="startup time without waiting for a heartbeat")
+    assert 0 < report.startup_ms < 30_000
+    page.evaluate("""() => window.player.hls.trigger(Hls.Events.ERROR, {type: Hls.ErrorTypes.MEDIA_ERROR,
+        details: Hls.ErrorDetails.BUFFER_SEEK_OVER_HOLE, fatal: false})""")
+    assert page.evaluate("window.player.qoe.error_count") == 0
+    page.evaluate("""() => window.player.hls.trigger(Hls.Events.ERROR, {type: Hls.ErrorTypes.NETWORK_ERROR,
+        details: Hls.ErrorDetails.FRAG_LOAD_ERROR, fatal: false})""")
+    assert page.evaluate("window.player.qoe.error_count") == 1

@@ -43,7 +43,17 @@ pytestmark = [
 @pytest.fixture
 def mixed_zone(live_server, tmp_path, settings):
     settings.EDGE_SIGNING_KEYS_RAW = KEYS_RAW
-    video = uuid.uuid4()
+    names = ("frankfurt-1", "frankfurt-2", "frankfurt-3")
+
+    def spread(video: uuid.UUID) -> bool:
+        """Every node owns enough of the small segments, and frankfurt-3 a large one."""
+        keys = [f"hls/{video}/v720/seg_{i:05d}.m4s" for i in range(40)]
+        owners = [rendezvous.owner(names, k) for k in keys]
+        return all(owners[:36].count(n) >= 5 for n in names) and "frankfurt-3" in owners[36:]
+
+    # The hash decides who owns what: pick the first video id whose segments
+    # the tests below can use, so the test is the same every run.
+    video = next(v for v in (uuid.UUID(int=n) for n in range(1, 10_000)) if spread(v))
     folder = tmp_path / "origin" / "hls" / str(video) / "v720"
     folder.mkdir(parents=True)
     data = {}
@@ -52,7 +62,6 @@ def mixed_zone(live_server, tmp_path, settings):
         data[key] = os.urandom(LARGE if i >= 36 else SMALL)
         (folder / f"seg_{i:05d}.m4s").write_bytes(data[key])
     origin = ThreadedApp(counting_origin_app(tmp_path / "origin", delay=0.05)).start()
-    names = ("frankfurt-1", "frankfurt-2", "frankfurt-3")
     nodes = [node_make("frankfurt", i, port=free_port()) for i in (1, 2, 3)]
     ng1 = NginxEdgeProcess(nodes[0], origin_url=origin.url, prefix=tmp_path / "n1")
     ng2 = NginxEdgeProcess(nodes[1], origin_url=origin.url, prefix=tmp_path / "n2")

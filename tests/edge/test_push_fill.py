@@ -170,14 +170,16 @@ def test_runedge_pulls_its_plan_in_the_window_at_the_rate_cap_and_resumes_after_
         assert len(again) <= 1 and max(origin.app[FETCHES].values()) <= 2, again
         assert set(origin.app[FETCHES]) == {key for key, _ in plan.keys}
         # The rate cap: after the first object, bytes over time stay under 2 Mb/s (10% slack
-        # for timers), measured at the origin over each run between the restart.
+        # for timers), measured at the origin over each run between the restart. The origin
+        # stamps a request when its thread gets to it: on a busy machine one request can be
+        # stamped late and the next on time, so one more object is allowed for that jitter.
         log = origin.app[FETCH_LOG]
         runs = [log[: sum(fetched_before.values())], log[sum(fetched_before.values()):]]
         for run in runs:
             start_time = run[0][0]
             for when, _, _ in run[1:]:
                 sent_after_first = sum(size for t, _, size in run[1:] if t <= when)
-                assert sent_after_first * 8 <= 2e6 * (when - start_time) * 1.1 + 8 * SEGMENT, run
+                assert sent_after_first * 8 <= 2e6 * (when - start_time) * 1.1 + 2 * 8 * SEGMENT, run
         total_time = log[-1][0] - log[0][0]
         assert total_time > (17 * SEGMENT - 2 * SEGMENT) * 8 / 2e6 * 0.9  # really capped, not just lucky
         # Viewers now hit.

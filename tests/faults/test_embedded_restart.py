@@ -60,7 +60,7 @@ def mid_merge(title: str):
 COMMANDS = {
     "transcode": lambda clip, title: ["transcode", str(clip), "--title", title, "--timeout", "240"],
     "demo": lambda clip, title: ["demo", "--no-serve", "--no-edges", "--sample-seconds", "12",
-                                 "--sample-height", "360"],
+                                 "--sample-height", "360", "--clip-seconds", "2", "--clip-height", "144"],
 }
 
 

@@ -39,6 +39,8 @@ PUBLIC = {
     "api-schema", "api-docs", "api-redoc",  # the API's own description
     "api-plans", "api-sign-up", "api-sign-in", "api-refresh",
     "api-v1:catch-all",                     # a JSON 404 for unknown API paths
+    "api-root",                             # /api/v1/ says where to start
+    "favicon", "artwork",                   # pictures: the same for everyone
 }
 STAFF_PREFIXES = ("admin:", "api-staff-")
 STAFF = {"edge:pathways"}

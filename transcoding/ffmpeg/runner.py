@@ -12,19 +12,18 @@ run's group is written down in the process's work folder, so the next start
 on this machine kills whatever is left (transcoding.workdir.dead_sweep)."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
+
+from streaming.core.processes import parent_death_signal
 
 from .. import workdir
 from .errors import MediaError, explain, scrub
@@ -37,16 +36,9 @@ ProgressCallback = Callable[[int], None]
 PROGRESS_KEYS = ("frame", "out_time_us", "total_size")
 
 
-PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform == "linux" else None
-
-
-def _die_with_parent() -> None:
-    """In the child between fork and exec: SIGKILL when the thread that started
-    us goes away (it waits for us, so that happens only when its process dies).
-    Only a preloaded C call here: no imports, no locks."""
-    if _libc is not None:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+# In the child between fork and exec: SIGKILL when the thread that started it
+# goes away (it waits for ffmpeg, so that happens only when its process dies).
+_die_with_parent = parent_death_signal(signal.SIGKILL)
 
 
 def process_group_kill(proc: subprocess.Popen) -> None:
@@ -112,7 +104,7 @@ def run(args: Sequence[str], *, on_frames: ProgressCallback | None = None,
         try:
             proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
                                     start_new_session=True,  # its own process group
-                                    preexec_fn=_die_with_parent if _libc is not None else None)
+                                    preexec_fn=_die_with_parent)
         except FileNotFoundError as exc:
             raise MediaError(f"{args[0]} is not installed on this worker.", retryable=True) from exc
         try:

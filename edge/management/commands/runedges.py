@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from edge.demo import demo_edges_start, demo_edges_stop
 
@@ -14,9 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--control-url", default=None, help="Django base URL (default EDGE_ORIGIN_URL).")
+        parser.add_argument("--ports", default="8101,8102,8103",
+                            help="Ports of the Mumbai, Frankfurt and Virginia edges (default 8101,8102,8103).")
 
     def handle(self, *args, **options):
-        processes = demo_edges_start(control_url=options["control_url"])
+        try:
+            ports = [int(p) for p in options["ports"].split(",")]
+        except ValueError as exc:
+            raise CommandError("--ports takes three port numbers separated by commas.") from exc
+        processes = demo_edges_start(control_url=options["control_url"], ports=ports)
         try:
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)

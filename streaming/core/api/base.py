@@ -29,7 +29,7 @@ class Pagination(PageNumberPagination):
 def paginate(view, request, items, serializer_class, *, context: dict | None = None):
     paginator = Pagination()
     page: list | None = paginator.paginate_queryset(items, request, view=view)
-    data = serializer_class(page, many=True, context=context or {}).data
+    data = serializer_class(page, many=True, context={"request": request, **(context or {})}).data
     return paginator.get_paginated_response(data)
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from catalog.api.serializers import TitleSummarySerializer
+from catalog.api.serializers import TitleArtworkSerializer, TitleSummarySerializer, artwork_data
 from catalog.models import Title, Video
 from catalog.selectors import title_list
 from streaming.core.api.base import PAGE_PARAMETERS, ApiView, paginate, paginated
@@ -37,13 +37,14 @@ class RowTitleSerializer(TitleSummarySerializer):
 
 
 class RowSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="continue, my-list, popular, genre-<slug>.")
+    key = serializers.CharField(help_text="continue, my-list, new, popular, genre-<slug>.")
     name = serializers.CharField()
     titles = serializers.SerializerMethodField()
 
     @extend_schema_field(RowTitleSerializer(many=True))
     def get_titles(self, row) -> list[dict]:
-        return list(RowTitleSerializer(row.titles, many=True, context={"progress": row.progress}).data)
+        return list(RowTitleSerializer(row.titles, many=True,
+                                       context={**self.context, "progress": row.progress}).data)
 
 
 class VideoSerializer(serializers.Serializer):
@@ -83,6 +84,7 @@ class TitleDetailSerializer(serializers.Serializer):
     maturity_rating = serializers.ChoiceField(source="title.maturity_rating", choices=Title.Rating.choices)
     synopsis = serializers.CharField(source="title.synopsis", allow_blank=True)
     genres = serializers.SerializerMethodField()
+    artwork = serializers.SerializerMethodField()
     video = VideoSerializer(source="film", allow_null=True, help_text="A film's video; null for a series.")
     seasons = SeasonSerializer(many=True)
     in_my_list = serializers.BooleanField()
@@ -92,16 +94,20 @@ class TitleDetailSerializer(serializers.Serializer):
     def get_genres(self, detail) -> list[str]:
         return [g.name for g in detail.title.genres.all()]
 
+    @extend_schema_field(TitleArtworkSerializer)
+    def get_artwork(self, detail) -> dict:
+        return artwork_data(detail.title, self.context)
+
 
 class HomeApi(ApiView):
     @extend_schema(tags=[TAG], operation_id="catalog_home", summary="Home rows for a profile",
-                   description="Continue watching, my list, popular in the device's country, then one row per "
-                               "genre; empty rows are left out.",
+                   description="Continue watching, my list, new, popular in the device's country, then one row "
+                               "per genre; empty rows are left out.",
                    responses={200: RowSerializer(many=True), **error_responses(401, 404)})
     def get(self, request, profile_id: int):
         profile = profile_of(request, profile_id)
         rows = selectors.home_rows(profile=profile, country=country_of(request), staff=request.user.is_staff)
-        return Response(RowSerializer(rows, many=True).data)
+        return Response(RowSerializer(rows, many=True, context={"request": request}).data)
 
 
 class TitleListApi(ApiView):
@@ -139,4 +145,4 @@ class TitleDetailApi(ApiView):
                                         staff=request.user.is_staff)
         if detail is None:
             raise Http404
-        return Response(TitleDetailSerializer(detail).data)
+        return Response(TitleDetailSerializer(detail, context={"request": request}).data)

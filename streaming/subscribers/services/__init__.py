@@ -21,6 +21,7 @@ from .manifests import (  # noqa: F401
     master_playlist,
     master_url,
     playback_payload,
+    player_start,
     session_asset_url,
     session_pathways,
     session_token,

@@ -108,3 +108,39 @@ def playback_payload(*, session: PlaybackSession) -> PlaybackPayload:
         steering_url=steering_uri_build(token=token, pathway_ids=[p.id for p in pathways], country=session.country),
         poster_url=asset("poster.jpg"), thumbnails_url=asset("thumbs/thumbnails.vtt"),
     )
+
+
+def player_start(*, session: PlaybackSession, payload: PlaybackPayload) -> dict:
+    """What the web player needs to start without waiting on the network:
+    the session's master playlist itself (one round trip fewer), and each
+    rung's media playlist on the first pathway with its bit rates, so the
+    player can choose a rung for the network it is on and fetch its first
+    segments while hls.js is still loading. Empty when the master cannot be
+    built (the player then asks for it and shows the server's answer)."""
+    renditions = renditions_playable(video=session.video)
+    try:
+        master = master_playlist(session=session, token=payload.token)
+    except ApplicationError:
+        return {}
+    pathway = payload.edge
+
+    def url(rest: str) -> str:
+        return session_asset_url(session=session, token=payload.token, rest=rest, pathway=pathway)
+
+    video_renditions = [r for r in renditions if r.kind == "video" and r.segment_count]
+    duration = session.video.duration or 0
+    segments = max((r.segment_count for r in video_renditions), default=0)
+    _, media = ladder_parts(renditions, max_height=session.max_height)
+    audio = next((m for m in media if m.type == "AUDIO"), None)
+    audio_rendition = next((r for r in renditions if audio and r.name == audio.stable_id), None)
+    return {
+        "masterText": master.text,
+        "start": {
+            "variants": [{"id": v.stable_id, "height": v.height, "width": v.resolution[0], "bandwidth": v.bandwidth,
+                          "average": v.average_bandwidth, "codecs": v.codecs, "url": url(v.uri)}
+                         for v in master.variants],
+            "audio": {"url": url(audio.uri), "bandwidth": audio_rendition.bandwidth if audio_rendition else 0}
+            if audio else None,
+            "segmentSeconds": round(duration / segments, 3) if duration and segments else None,
+        },
+    }

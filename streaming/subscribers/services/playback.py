@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Video
-from catalog.selectors import titles_visible, video_is_playable
+from catalog.selectors import titles_allowed, video_is_playable
 from edge import selectors as edge_selectors
 from streaming.core.errors import ApplicationError
 
@@ -75,7 +75,9 @@ def playback_allowed(*, user, profile: Profile, video: Video, country: str) -> S
     if profile.user_id != user.pk:
         raise ApplicationError("That profile belongs to another account.", code="forbidden")
     subscription = subscription_active(user=user)
-    visible = titles_visible(country=country, kids=profile.kids).filter(pk=video.title_id).exists()
+    # Allowed here and on this profile (a title with nothing playable yet is
+    # hidden from lists, but its video is "not ready", not "not available").
+    visible = titles_allowed(country=country, kids=profile.kids).filter(pk=video.title_id).exists()
     if not visible:
         if profile.kids:
             raise ApplicationError("This title is not available on a kids profile.", code="not_for_kids")
@@ -144,12 +146,25 @@ def playback_heartbeat(*, session: PlaybackSession, position: float, duration: f
     return session
 
 
-def playback_stop(*, session: PlaybackSession, position: float | None = None) -> None:
-    if session.ended_at is None and position is not None:
+def playback_stop(*, session: PlaybackSession, position: float | None = None, qoe: dict | None = None) -> None:
+    """End the session, keeping the place it stopped at. A stop that arrives
+    late, after the same device started again (a reload ends the old session
+    before the old page's beacon lands), still counts unless a newer
+    session has reported a position since."""
+    if position is not None and not _progress_newer_than_end(session):
         progress_record(profile=session.profile, video=session.video,
                         position=position_check(position, video=session.video),
                         duration=float(session.video.duration or 0), completed=False)
+    if qoe:
+        qoe_record(session=session, figures=qoe)  # (nothing recorded for a session deleted meanwhile)
     PlaybackSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+
+
+def _progress_newer_than_end(session: PlaybackSession) -> bool:
+    if session.ended_at is None:
+        return False
+    return WatchProgress.objects.filter(profile=session.profile, video=session.video,
+                                        updated_at__gt=session.ended_at).exists()
 
 
 def progress_record(*, profile: Profile, video: Video, position: float, duration: float,
@@ -167,7 +182,7 @@ def progress_record(*, profile: Profile, video: Video, position: float, duration
             # Watching again from the start clears "watched" only once past the opening.
             progress.completed = completed or (progress.completed and position < 30)
             progress.save()
-    except IntegrityError:  # the profile or video was deleted while the page was open
+    except IntegrityError:  # the profile or video was deleted while the page was open (a late beacon)
         logger.info("progress of a deleted profile or video not recorded")
         return None
     return progress

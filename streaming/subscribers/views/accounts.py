@@ -14,18 +14,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from edge.locate import client_ip
+from catalog.selectors import titles_new
+from edge.locate import client_country, client_ip
 from streaming.core.errors import ApplicationError
 
 from .. import selectors, services
 from ..models import Plan, Profile
-from ..viewer import profile_choose, profile_current
+from ..viewer import Viewer, profile_choose, profile_current
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("catalog:browse")
-    return render(request, "streaming/landing.html", {"plans": selectors.plans_offered()})
+    # What there is to watch here, as a wall of posters behind the offer.
+    pictured = [t for t in titles_new(country=client_country(request), limit=16) if t.artwork.all()]
+    showcase = [pictured[i % len(pictured)] for i in range(15)] if pictured else []  # three rows of five
+    return render(request, "streaming/landing.html", {"plans": selectors.plans_offered(), "showcase": showcase})
 
 
 # --- accounts ---------------------------------------------------------------------------
@@ -40,7 +44,8 @@ class SignUpForm(forms.Form):
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignUpForm(request.POST or None, initial={"plan": Plan.objects.filter(slug="standard").first()})
+    chosen = Plan.objects.filter(slug=request.GET.get("plan") or "standard", active=True).first()
+    form = SignUpForm(request.POST or None, initial={"plan": chosen or Plan.objects.filter(slug="standard").first()})
     if request.method == "POST" and form.is_valid():
         try:
             user = services.account_create(
@@ -114,9 +119,11 @@ def account(request: HttpRequest) -> HttpResponse:
         services.subscription_change_plan(user=request.user, plan=plan)
         messages.success(request, f"You are now on the {plan.name} plan.")
         return redirect("account")
+    profile = profile_current(request)
+    viewer = Viewer(user=request.user, profile=profile, country=client_country(request)) if profile else None
     return render(request, "streaming/account.html", {
         "subscription": subscription, "plans": selectors.plans_offered(),
-        "sessions": selectors.sessions_active(user=request.user), "profile": profile_current(request),
+        "sessions": selectors.sessions_active(user=request.user), "profile": profile, "viewer": viewer,
     })
 
 

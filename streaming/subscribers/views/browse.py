@@ -4,11 +4,13 @@ the same selectors."""
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from catalog.selectors import title_list
+from catalog.selectors import title_get_visible, title_list
+from streaming.core.errors import ApplicationError
 
-from .. import selectors
+from .. import selectors, services
 from ..viewer import ViewerRequest, profile_required
 
 
@@ -39,3 +41,21 @@ def title_detail(request: ViewerRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/title_detail.html", {
         "detail": detail, "title": detail.title, "country": viewer.country, "viewer": viewer,
     })
+
+
+@require_POST
+@profile_required
+def my_list_toggle(request: ViewerRequest, slug: str) -> HttpResponse:
+    """Add the title to the profile's list, or take it off; back to its page."""
+    viewer = request.viewer
+    title = title_get_visible(slug=slug, country=viewer.country, staff=viewer.staff, kids=viewer.kids)
+    if title is None:
+        raise Http404("This title is not available in your country or on this profile.")
+    if request.POST.get("action") == "remove":
+        services.my_list_remove(profile=viewer.profile, title=title)
+    else:
+        try:
+            services.my_list_add(profile=viewer.profile, title=title, country=viewer.country)
+        except ApplicationError as exc:
+            raise Http404(exc.message) from exc
+    return redirect("catalog:title", slug=title.slug)

@@ -2,14 +2,21 @@
 (POST), the session's master playlist, heartbeats and stop."""
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
+from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -17,64 +24,100 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Video
+from catalog.selectors import artwork_url
 from edge.locate import client_country, client_ip
 from edge.signing import TokenError, token_check
-from streaming.core.api.parsers import StrictJSONParser
+from streaming.core.api.parsers import StrictJSONParser, json_strict_loads
 from streaming.core.errors import ApplicationError
 
-from .. import services
-from ..api.playback import PlaybackHeartbeatApi, PlaybackStopApi
+from .. import selectors, services
+from ..api.playback import PlaybackHeartbeatApi, PlaybackStopApi, QoESerializer
 from ..models import PlaybackSession
 from ..viewer import ViewerRequest, device_id, profile_current, profile_required
 
 
-def _cannot_play(request, exc: ApplicationError, video: Video) -> HttpResponse:
-    status = 409 if exc.code == "too_many_screens" else 403
-    return render(request, "streaming/cannot_play.html",
-                  {"reason": exc.message, "code": exc.code, "title": video.title}, status=status)
+@lru_cache(maxsize=4)
+def _script_cached(name: str) -> str:
+    return _script_read(name)
+
+
+def _script_read(name: str) -> str:
+    path = finders.find(name)
+    return Path(str(path)).read_text()
+
+
+def inline_script(name: str) -> SafeString:
+    """A static script to run inline in the watch page's head (read once; at
+    every request in DEBUG, so edits show)."""
+    return mark_safe(_script_read(name) if settings.DEBUG else _script_cached(name))  # our own files
+
+
+def startup_script() -> SafeString:
+    return inline_script("js/player/startup.js")
+
+
+def _hls_sources() -> dict:
+    # hls.js: the pinned CDN copy (checked by SRI), else our own copy.
+    return {"cdn": settings.HLS_JS_CDN_URL, "sri": settings.HLS_JS_SRI,
+            "local": static(f"vendor/hls.js-{settings.HLS_JS_VERSION}/hls.min.js")}
 
 
 @profile_required
 @ensure_csrf_cookie
 def watch(request: ViewerRequest, public_id) -> HttpResponse:
     """The player page. Opening it starts nothing (a GET must not end the
-    browser's other playback, whoever made it navigate here): the page asks
-    for a session with a POST to ``start`` (static/js/player-start.js),
-    which answers the player's config. What can be checked without a
-    session (subscription, country, profile, readiness) is checked here."""
+    browser's other playback, whoever made it navigate here): the page's
+    head asks for a session with a POST to ``start`` (static/js/player-start.js,
+    inline), which answers the player's config and lets player/startup.js
+    begin. What can be checked without a session (subscription, country,
+    profile, readiness) is checked here."""
     viewer = request.viewer
-    video = get_object_or_404(Video.objects.select_related("title"), public_id=public_id)
+    video = get_object_or_404(Video.objects.select_related("title", "episode"), public_id=public_id)
     try:
         services.playback_allowed(user=request.user, profile=viewer.profile, video=video, country=viewer.country)
     except ApplicationError as exc:
-        return _cannot_play(request, exc, video)
-    start = {"start": reverse("playback-start", args=[video.public_id])}
+        status = 409 if exc.code == "too_many_screens" else 403
+        return render(request, "streaming/cannot_play.html",
+                      {"reason": exc.message, "code": exc.code, "title": video.title, "viewer": viewer,
+                       "country": viewer.country}, status=status)
+    start = {"start": reverse("playback-start", args=[video.public_id]), "player": static("js/player.js")}
     return render(request, "streaming/player.html", {
-        "video": video, "title": video.title, "start": start, "poster": "",
+        "video": video, "title": video.title, "episode": video.episode, "start": start, "hls": _hls_sources(),
+        # A small picture from this site while the first frame comes (the ladder's poster, on
+        # the session's edge, is set by the start script when the title has no artwork).
+        "poster": artwork_url(title=video.title, kind="backdrop", width=640) or "",
+        "startup_js": startup_script(), "start_js": inline_script("js/player-start.js"),
     })
 
 
 def player_config(*, session: PlaybackSession) -> dict:
-    """What the player needs of a started session (player.js reads it as
-    ``config``)."""
+    """What the web player needs of a started session (player.js reads it as
+    ``config``; player/startup.js begins with it)."""
     video = session.video
     payload = services.playback_payload(session=session)
+    progress = selectors.progress_get(profile=session.profile, video=video)
+    edge = urlsplit(payload.edge.base_url) if payload.edge.base_url.startswith("http") else None
     return {
         "session": str(session.pk),
+        "profile": session.profile_id,
+        "video": str(video.public_id),
         "master": payload.master_path,
         "heartbeat": reverse("playback-heartbeat", args=[session.pk]),
         "stop": reverse("playback-stop", args=[session.pk]),
         "resume": session.position,
+        # When the server last heard where this profile was: the player keeps
+        # its own note too, and the later of the two wins (see player/startup.js).
+        "resumeAt": int(progress.updated_at.timestamp() * 1000) if progress else 0,
         "duration": video.duration,
         "thumbnails": payload.thumbnails_url,
         "poster": payload.poster_url,
+        "edgeOrigin": f"{edge.scheme}://{edge.netloc}" if edge else "",  # to preconnect
         "heartbeatInterval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
         "maxBuffer": settings.PLAYER_MAX_BUFFER_SECONDS,
         "edge": {"id": payload.edge.id, "zone": payload.edge.zone_name},
         "titleUrl": reverse("catalog:title", args=[video.title.slug]),
-        # hls.js: the pinned CDN copy (checked by SRI), else our own copy.
-        "hls": {"cdn": settings.HLS_JS_CDN_URL, "sri": settings.HLS_JS_SRI,
-                "local": static(f"vendor/hls.js-{settings.HLS_JS_VERSION}/hls.min.js")},
+        "hls": _hls_sources(),
+        **services.player_start(session=session, payload=payload),
     }
 
 
@@ -132,12 +175,40 @@ class Heartbeat(PlayerEndpoint):
         return Response({"ok": True, "position": session.position})
 
 
+class BeaconQoEField(serializers.Field):
+    """The stop beacon's QoE figures: a JSON object, or (in the beacon's form)
+    that object as a string, read as strictly as any JSON body."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            if not data.strip():
+                return None
+            try:
+                data = json_strict_loads(data)
+            except ValueError as exc:
+                raise serializers.ValidationError(f"Not acceptable JSON: {exc}.") from exc
+        if data is None:
+            return None
+        figures = QoESerializer(data=data)
+        if not figures.is_valid():
+            raise serializers.ValidationError(figures.errors)
+        return figures.validated_data
+
+    def to_representation(self, value):
+        return value
+
+
+class StopInput(PlaybackStopApi.InputSerializer):
+    qoe = BeaconQoEField(required=False, allow_null=True)
+
+
 class Stop(PlayerEndpoint):
     def post(self, request, session_id):
         session = self.own_session(request, session_id)
-        data = PlaybackStopApi.InputSerializer(data=request.data)
+        data = StopInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.playback_stop(session=session, position=data.validated_data.get("position"))
+        services.playback_stop(session=session, position=data.validated_data.get("position"),
+                               qoe=data.validated_data.get("qoe") or None)
         return Response({"ok": True})
 
 

@@ -23,7 +23,7 @@ def test_titles_filtered_by_country_and_kids_and_searchable(member, settings, th
     assert_error(client.get(f"/api/v1/profiles/{profile.pk}/titles/", {"kind": "opera"}), 400, "invalid")
     # Detail: the same 404 for "not here" and "does not exist".
     detail = client.get(f"/api/v1/profiles/{profile.pk}/titles/{everywhere.slug}/").json()
-    assert detail["video"] is None and detail["seasons"] == [] and detail["in_my_list"] is False
+    assert detail["video"]["playable"] is True and detail["seasons"] == [] and detail["in_my_list"] is False
     assert_error(client.get(f"/api/v1/profiles/{profile.pk}/titles/{india_only.slug}/"), 404, "not_found")
     assert_error(client.get(f"/api/v1/profiles/{kid['id']}/titles/{adult.slug}/"), 404, "not_found")
     assert_error(client.get(f"/api/v1/profiles/{profile.pk}/titles/nope/"), 404, "not_found")

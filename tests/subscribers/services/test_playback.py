@@ -143,3 +143,32 @@ def test_a_session_lasts_the_configured_lifetime(ready_video, settings):
     session = start(user, profile, ready_video)
     assert abs((session.expires_at - session.started_at).total_seconds() - 3 * 3600) < 5
 
+
+# --- a reload: the old page's stop beacon lands after the new page was built -------------
+
+
+@pytest.fixture
+def factory_video(db):
+    from tests.fixtures.catalog import playable_title
+
+    title = playable_title(name="Long Film")
+    video = title.videos.get()
+    video.duration = 600.0
+    video.save()
+    return video
+
+
+def test_a_late_stop_beacon_still_keeps_the_place_unless_the_new_session_reported(factory_video):
+    user, profile = subscriber_make()
+    old = start(user, profile, factory_video, device="web-a")
+    playback_heartbeat(session=old, position=40.0, state="playing")
+    new = start(user, profile, factory_video, device="web-a")  # the reload: ends the old session
+    assert new.position == 40.0, "built before the beacon: the last heartbeat"
+    old.refresh_from_db()
+    playback_stop(session=old, position=52.6)  # the beacon, late
+    assert WatchProgress.objects.get(profile=profile, video=factory_video).position == 52.6
+    # Once the new session has reported, an even later beacon of the old one changes nothing.
+    playback_heartbeat(session=new, position=53.0, state="playing")
+    playback_stop(session=old, position=52.6)
+    assert WatchProgress.objects.get(profile=profile, video=factory_video).position == 53.0
+

@@ -60,3 +60,40 @@ def test_watch_page_renders_the_player_which_starts_a_signed_master(ready_video,
     assert b'id="player-start"' in page.content and not PlaybackSession.objects.filter(user=user).exists()
     config = client.post(page.context["start"]["start"]).json()
     assert config["master"].startswith("/play/t/") and config["hls"]["sri"].startswith("sha384-")
+
+
+def test_the_stop_beacon_carries_qoe_so_short_sessions_have_a_startup_time(ready_video, client):
+    user, profile = subscriber_make()
+    sign_in(client, user, profile)
+    session = start(user, profile, ready_video)
+    response = client.post(reverse("playback-stop", args=[session.pk]),
+                           {"position": "3.5", "qoe": '{"startup_ms": 640, "watch_ms": 3000, "edge": "origin"}'})
+    assert response.status_code == 200
+    report = QoEReport.objects.get(session=session)
+    assert report.startup_ms == 640 and report.watch_ms == 3000
+    assert client.post(reverse("playback-stop", args=[session.pk]), {"qoe": "{not json"}).status_code == 400
+
+
+def test_the_watch_page_gives_the_player_its_start(client, run_transcode, clips):
+    """The start's answer: the master inline, the rungs on the first pathway
+    with their rates, when the server last heard the position, and the
+    edge's origin to preconnect to; the page runs the startup code inline."""
+    job = run_transcode(clips.motion)
+    video = job.video
+    user, profile = subscriber_make()
+    sign_in(client, user, profile)
+    page = client.get(reverse("watch", args=[video.public_id]))
+    config = client.post(page.context["start"]["start"]).json()
+    assert config["masterText"].startswith("#EXTM3U") and "#EXT-X-STREAM-INF" in config["masterText"]
+    variants = config["start"]["variants"]
+    assert {v["id"] for v in variants} == {"v360", "v234"} and all(v["bandwidth"] > 0 for v in variants)
+    assert all(v["url"].endswith(f"/hls/{video.public_id}/{v['id']}/index.m3u8") for v in variants)
+    assert config["start"]["audio"]["url"].endswith("/audio/index.m3u8")
+    assert 1.5 <= config["start"]["segmentSeconds"] <= 2.5  # the test profile's 2 s segments
+    assert config["resumeAt"] == 0 and config["profile"] == profile.pk
+    assert config["edgeOrigin"].startswith("http")  # player-start.js preconnects to it
+    html = page.content.decode()
+    # The startup code runs inline, before the stylesheet (an inline script waits for one before it).
+    assert html.index("PlayerStartup.begin(") < html.index('rel="stylesheet"')
+    assert html.index("player-start") < html.index('rel="stylesheet"')
+    assert "player/startup.js" not in html

@@ -1,60 +1,83 @@
 """`manage.py demo`: everything a newcomer needs, then the server.
 
-Creates the demo accounts, loads the demo catalog, generates a sample film
-on first start and takes it through the real pipeline (progress bar), starts
-three edge caches (Mumbai, Frankfurt, Virginia), and serves on
-http://127.0.0.1:8000 with the in-process worker. DEBUG only."""
+Creates the demo accounts, loads the demo catalog with its artwork,
+generates a sample film and a short clip for each demo title on first start
+and takes them through the real pipeline (progress bars), then serves on
+http://127.0.0.1:8000 and, once the site answers, starts three edge caches
+(Mumbai, Frankfurt, Virginia). The edges stop with the server whatever stops
+it: Ctrl-C, SIGTERM, the server crashing (and, on Linux, this process being
+killed). A port already taken is refused before anything starts. DEBUG only."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.demo_data import demo_catalog_load
-from catalog.models import Title
-from catalog.selectors import video_is_playable
-from catalog.services import genre_get_or_create, title_create, video_create
+from catalog.demo_data import demo_artwork_load, demo_catalog_load
 from edge.demo import demo_edges_start, demo_edges_stop
 from streaming.core.broker import embedded_worker_start
-from transcoding import ffmpeg
-from transcoding.management.commands.transcode import job_watch
-from transcoding.models import TranscodeJob
-from transcoding.services import job_retry, job_start
+from streaming.core.processes import exit_with_parent, port_free, stop, wait_http
 
 from ...models import Plan, Profile
 from ...plans import plans_ensure
 from ...services import account_create, subscription_change_plan
+from ._demo_videos import SAMPLE_TITLE, demo_videos_ensure
 
 DEMO_ADMIN = "admin"
 DEMO_VIEWER = "viewer"
 DEMO_BASIC = "basic"
-SAMPLE_TITLE = "The Test Card"
-SAMPLE_SYNOPSIS = (
-    "A minute of moving test card and a two-voice tone, transcoded on this machine into a "
-    "six-rung adaptive ladder (234p to 1080p). The first thing every broadcast engineer watches."
-)
+EDGE_NAMES = ("Mumbai", "Frankfurt", "Virginia")
+__all__ = ["Command", "SAMPLE_TITLE"]
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGINT arrived: stop the server and the edges."""
+
+
+def _ports(text: str) -> list[int]:
+    try:
+        ports = [int(p) for p in text.split(",")]
+    except ValueError:
+        ports = []
+    if len(ports) != len(EDGE_NAMES) or not all(0 < p < 65536 for p in ports):
+        raise CommandError(f"--edge-ports takes {len(EDGE_NAMES)} port numbers separated by commas, "
+                           "e.g. 8101,8102,8103.")
+    return ports
 
 
 class Command(BaseCommand):
-    help = "Set up the demo (accounts, catalog, a transcoded sample, edges) and serve it."
+    help = "Set up the demo (accounts, catalog, transcoded videos, edges) and serve it."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("DEMO_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--edge-ports", default=os.environ.get("DEMO_EDGE_PORTS", "8101,8102,8103"),
+                            help="Ports of the Mumbai, Frankfurt and Virginia edges.")
         parser.add_argument("--no-serve", action="store_true", help="Set up, then exit.")
-        parser.add_argument("--no-sample", action="store_true", help="Skip the sample transcode.")
+        parser.add_argument("--no-sample", action="store_true", help="Skip generating and transcoding videos.")
         parser.add_argument("--no-edges", action="store_true", help="Serve without edge caches.")
         parser.add_argument("--sample-seconds", type=int, default=int(os.environ.get("DEMO_SAMPLE_SECONDS", "60")))
         parser.add_argument("--sample-height", type=int, default=int(os.environ.get("DEMO_SAMPLE_HEIGHT", "1080")))
+        parser.add_argument("--clip-seconds", type=int, default=int(os.environ.get("DEMO_CLIP_SECONDS", "16")),
+                            help="Length of each demo title's clip.")
+        parser.add_argument("--clip-height", type=int, default=int(os.environ.get("DEMO_CLIP_HEIGHT", "540")))
 
-    def handle(self, *args, addr: str, no_serve: bool, no_sample: bool, no_edges: bool,
-               sample_seconds: int, sample_height: int, **options):
+    def handle(self, *args, addr: str, edge_ports: str, no_serve: bool, no_sample: bool, no_edges: bool,
+               sample_seconds: int, sample_height: int, clip_seconds: int, clip_height: int, **options):
         if not settings.DEBUG:
             raise CommandError("The demo creates known passwords: run it with DJANGO_DEBUG=1 only.")
+        host, _, port = addr.rpartition(":")
+        if not host or not port.isdigit():
+            raise CommandError(f"--addr takes host:port, e.g. 127.0.0.1:8000 (not {addr!r}).")
+        ports = [] if no_edges else _ports(edge_ports)
+        if not no_serve:
+            self._ports_check(host, int(port), ports)  # before minutes of transcoding, not after
         # At once, not at the first upload: a demo killed mid-transcode is taken
         # over here (its job finishes, its ffmpeg and scratch are cleaned up).
         embedded_worker_start()
@@ -64,12 +87,11 @@ class Command(BaseCommand):
         self._viewers(viewer_password)
         created = demo_catalog_load()
         self.stdout.write(f"Demo catalog: {created} titles added.")
+        if demo_artwork_load():
+            self.stdout.write("Demo artwork drawn.")
         if not no_sample:
-            self._sample(seconds=sample_seconds, height=sample_height)
-        edges = []
-        if not no_serve and not no_edges:
-            self.stdout.write("Starting edge caches: Mumbai, Frankfurt, Virginia...")
-            edges = demo_edges_start(control_url=f"http://{addr}")
+            demo_videos_ensure(stdout=self.stdout, sample_seconds=sample_seconds, sample_height=sample_height,
+                               clip_seconds=clip_seconds, clip_height=clip_height)
         banner = [
             "",
             f"  Browse:  http://{addr}/        (in DEBUG, add ?country=IN or ?country=DE to travel)",
@@ -77,16 +99,75 @@ class Command(BaseCommand):
             f"  (Standard plan, 1080p; {DEMO_BASIC!r} has Basic, 720p)",
             f"  Admin:   http://{addr}/admin/   user {admin.get_username()!r}  password {password!r}",
         ]
-        if edges:
-            banner.append("  Edges:   http://127.0.0.1:8101 (Mumbai)  :8102 (Frankfurt)  :8103 (Virginia)")
-        self.stdout.write(self.style.SUCCESS("\n".join(banner + [""])))
+        if ports:
+            banner.append("  Edges:   " + "  ".join(f"http://{host}:{p} ({n})" for p, n in zip(ports, EDGE_NAMES,
+                                                                                                   strict=True)))
         if no_serve:
+            self.stdout.write(self.style.SUCCESS("\n".join(banner + [""])))
             return
+        self._serve(addr=addr, host=host, port=int(port), ports=ports, banner=banner)
+
+    # --- serving ---------------------------------------------------------------------------
+
+    def _ports_check(self, host: str, port: int, edge_ports: list[int]) -> None:
+        wanted = [(port, "the web server", "--addr")] + [
+            (p, f"the {name} edge", "--edge-ports") for p, name in zip(edge_ports, EDGE_NAMES, strict=True)]
+        for number, who, option in wanted:
+            if not port_free(host, number):
+                raise CommandError(
+                    f"Port {number} on {host} ({who}) is already in use, perhaps by an earlier demo still "
+                    f"running. Stop it, or choose free ports with {option}. Nothing was started.")
+
+    def _serve(self, *, addr: str, host: str, port: int, ports: list[int], banner: list[str]) -> None:
+        self._ports_check(host, port, ports)
+
+        def stopped(signum, frame):
+            raise Stopped(signal.Signals(signum).name)
+
+        previous = {s: signal.signal(s, stopped) for s in (signal.SIGTERM, signal.SIGINT)}
+        env = {**os.environ, "EDGE_ORIGIN_URL": os.environ.get("EDGE_ORIGIN_URL") or f"http://{addr}"}
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        server = subprocess.Popen([sys.executable, manage, "runserver", addr, "--noreload"],
+                                  cwd=settings.BASE_DIR, env=env, preexec_fn=exit_with_parent)
+        edges: list[subprocess.Popen] = []
         try:
-            call_command("runserver", addr, use_reloader=False)
+            try:
+                # Edges heartbeat to the site as soon as they start: start them once it answers.
+                wait_http(f"http://{addr}/healthz", timeout=60, process=server)
+            except RuntimeError as exc:
+                raise CommandError(f"The web server {exc}.") from None
+            if ports:
+                self.stdout.write(f"Starting edge caches: {', '.join(EDGE_NAMES)}...")
+                try:
+                    edges = demo_edges_start(control_url=f"http://{addr}", ports=ports)
+                except RuntimeError as exc:
+                    raise CommandError(str(exc)) from None
+            ready = banner + ["", "  Ctrl-C stops the server and the edges.", ""]
+            self.stdout.write(self.style.SUCCESS("\n".join(ready)))
+            self._supervise(server, edges)
+        except Stopped as why:
+            self.stdout.write(f"\n{why}: stopping the web server and the edges.")
         finally:
-            if edges:
-                demo_edges_stop(edges)
+            demo_edges_stop(edges)
+            stop([server])
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if server.returncode not in (0, -signal.SIGTERM, -signal.SIGINT) and server.returncode is not None:
+            raise CommandError(f"The web server exited with code {server.returncode}; the edges were stopped.")
+
+    def _supervise(self, server: subprocess.Popen, edges: list[subprocess.Popen]) -> None:
+        """Until the server ends: an edge that dies is reported (playback
+        moves to the next pathway); the server ending ends everything."""
+        reported: set[int] = set()
+        while server.poll() is None:
+            for name, edge in zip(EDGE_NAMES, edges, strict=False):
+                if edge.poll() is not None and edge.pid not in reported:
+                    reported.add(edge.pid)
+                    self.stderr.write(f"The {name} edge exited (code {edge.returncode}); viewers move to the next one.")
+            time.sleep(0.3)
+        self.stderr.write(f"The web server exited (code {server.returncode}): stopping the edges.")
+
+    # --- accounts ----------------------------------------------------------------------------
 
     def _viewers(self, password: str) -> None:
         """A Standard subscriber (with a kids profile) and a Basic one."""
@@ -112,37 +193,3 @@ class Command(BaseCommand):
         admin.set_password(password)
         admin.save()
         return admin
-
-    def _sample(self, *, seconds: int, height: int) -> None:
-        """Generate the sample once, transcode it once; resume a failed job."""
-        title = Title.objects.filter(name=SAMPLE_TITLE).first()
-        if title is None:
-            genres = [genre_get_or_create(name=n) for n in ("Documentaries", "Science & Nature")]
-            title = title_create(name=SAMPLE_TITLE, year=2026, synopsis=SAMPLE_SYNOPSIS,
-                                 maturity_rating=Title.Rating.ALL, genres=genres)
-        video = title.videos.order_by("-created_at").first()
-        if video and video_is_playable(video=video):
-            self.stdout.write(f"Sample title ready: {SAMPLE_TITLE}")
-            return
-        if video is None:
-            path = Path(settings.VAR_DIR) / "sample" / f"test-card-{height}p-{seconds}s.mp4"
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.stdout.write(f"Generating a {seconds} s {height}p sample film with ffmpeg...")
-                width = int(round(height * 16 / 9 / 2)) * 2
-                partial = path.with_suffix(".part.mp4")
-                ffmpeg.run(ffmpeg.sample_args(output=partial, seconds=seconds, width=width, height=height))
-                partial.rename(path)
-            with path.open("rb") as fh:
-                video = video_create(title=title, source=File(fh, name=path.name))
-        job = video.jobs.order_by("-created_at").first()
-        if job is None:
-            job = job_start(video=video)
-        elif job.status in (TranscodeJob.Status.FAILED, TranscodeJob.Status.CANCELLED):
-            job = job_retry(job=job)
-        self.stdout.write(f"Transcoding the sample into the ABR ladder (job {job.pk}); this runs once.")
-        job = job_watch(job.pk, stdout=self.stdout, timeout=3600)
-        if job.status != TranscodeJob.Status.DONE:
-            raise CommandError(f"The sample transcode failed: {job.error}")
-        ladder = ", ".join(r.name for r in job.renditions.filter(kind="video"))
-        self.stdout.write(self.style.SUCCESS(f"Sample ready: {ladder}"))
