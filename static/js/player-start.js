@@ -1,7 +1,7 @@
 /* Starts the playback session, then the player. Opening the player page
    starts nothing (a GET must not end this browser's other playback, whoever
    made it navigate here). This script runs inline in the page's head, right
-   after player/startup.js: it POSTs to the page's start URL; the answer is
+   after the startup script (PlayerStartup): it POSTs to the page's start URL; the answer is
    the player's config, which it puts where player.js reads it
    (script#player-config), hands to PlayerStartup.begin (so the start rung's
    first segments are fetched while the page is parsed), and once the page is

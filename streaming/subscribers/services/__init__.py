@@ -38,6 +38,7 @@ from .playback import (  # noqa: F401
     progress_record,
     qoe_record,
     resume_position,
+    screens_check,
     screens_in_use,
     subscription_active,
 )

@@ -87,6 +87,21 @@ def playback_allowed(*, user, profile: Profile, video: Video, country: str) -> S
     return subscription
 
 
+def screens_check(*, user, plan, device: str, now=None) -> None:
+    """Refuse (too_many_screens) when the plan's screens are taken by the
+    account's other devices. Reads only: the player page asks it before it
+    renders, and starting asks again under the account's lock."""
+    in_use = screens_in_use(user=user, exclude_device=device, now=now)
+    if in_use >= plan.screens:
+        raise ApplicationError(
+            f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time "
+            f"and {in_use} {'is' if in_use == 1 else 'are'} in use. Stop playback on another device, "
+            "or upgrade your plan.",
+            code="too_many_screens",
+            extra={"screens": plan.screens, "in_use": in_use},
+        )
+
+
 def playback_start(*, user, profile: Profile, video: Video, device: str, country: str,
                    client_ip: str | None = None, user_agent: str = "") -> PlaybackSession:
     """Check plan, subscription, country, profile and screens; then open a
@@ -99,15 +114,7 @@ def playback_start(*, user, profile: Profile, video: Video, device: str, country
         # One start at a time per account, so two devices cannot both take the last screen.
         Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
         PlaybackSession.objects.filter(user=user, device=device, ended_at__isnull=True).update(ended_at=now)
-        in_use = screens_in_use(user=user, exclude_device=device, now=now)
-        if in_use >= plan.screens:
-            raise ApplicationError(
-                f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time "
-                f"and {in_use} {'is' if in_use == 1 else 'are'} in use. Stop playback on another device, "
-                "or upgrade your plan.",
-                code="too_many_screens",
-                extra={"screens": plan.screens, "in_use": in_use},
-            )
+        screens_check(user=user, plan=plan, device=device, now=now)
         route = edge_selectors.playback_route(country=country, client_ip=client_ip)
         pathways = route.pathways
         first = pathways[0]

@@ -70,11 +70,14 @@ def watch(request: ViewerRequest, public_id) -> HttpResponse:
     head asks for a session with a POST to ``start`` (static/js/player-start.js,
     inline), which answers the player's config and lets player/startup.js
     begin. What can be checked without a session (subscription, country,
-    profile, readiness) is checked here."""
+    profile, readiness, screens) is checked here, reading only; starting
+    checks again."""
     viewer = request.viewer
     video = get_object_or_404(Video.objects.select_related("title", "episode"), public_id=public_id)
     try:
-        services.playback_allowed(user=request.user, profile=viewer.profile, video=video, country=viewer.country)
+        subscription = services.playback_allowed(user=request.user, profile=viewer.profile, video=video,
+                                                 country=viewer.country)
+        services.screens_check(user=request.user, plan=subscription.plan, device=device_id(request))
     except ApplicationError as exc:
         status = 409 if exc.code == "too_many_screens" else 403
         return render(request, "streaming/cannot_play.html",
