@@ -3,8 +3,9 @@ edge_agent``): nginx cannot sign heartbeats itself, so this reads what nginx
 exposes (stub_status for connections and requests, the access log for cache
 hits, bytes per viewer zone, requests from peers and the players' CMCD, the
 origin hop's log for bytes from origin, the cache folder for its size) and
-reports it like runedge does, signed with the node's secret. It also runs
-the node's push-fill plan through nginx (edge.agent_push)."""
+reports it like runedge does, signed with the node's secret. It keeps the
+revocation list each answer brings where njs reads it (edge.agent_revoke),
+and runs the node's push-fill plan through nginx (edge.agent_push)."""
 from __future__ import annotations
 
 import json
@@ -124,7 +125,8 @@ def folder_bytes(path: Path) -> int:
 
 def agent_report_collect(*, state: AgentState, stub_status_url: str, access_log: Path, cache_dir: Path,
                          cache_max_bytes: int, fill_log: Path | None = None,
-                         fill: dict[str, Any] | None = None) -> HeartbeatReport:
+                         fill: dict[str, Any] | None = None,
+                         revoked_cursor: float | None = None) -> HeartbeatReport:
     active, requests = stub_status_read(url=stub_status_url)
     now = time.monotonic()
     rps = 0.0
@@ -141,7 +143,7 @@ def agent_report_collect(*, state: AgentState, stub_status_url: str, access_log:
         cache_max_bytes=cache_max_bytes, hit_ratio=(state.hits / total) if total else None,
         bytes_served=state.bytes_served, software="nginx+edge_agent/2", boot=state.boot,
         origin_bytes=state.origin_bytes, peer_bytes_out=state.peer_bytes_out, traffic=state.traffic.snapshot(),
-        fill=fill,
+        fill=fill, revoked_cursor=revoked_cursor,
     )
 
 

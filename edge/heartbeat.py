@@ -26,7 +26,8 @@ class HeartbeatReport:
     (``boot`` names that start) except the rates, which cover the last
     interval. ``traffic`` holds edge.traffic counters per viewer zone;
     ``fill`` the progress of its fill plan (plan, state, objects_done,
-    bytes_done)."""
+    bytes_done); ``revoked_cursor`` how far its revocation list goes
+    (edge.revocation)."""
 
     active_connections: int = 0
     requests_per_second: float = 0.0
@@ -41,6 +42,9 @@ class HeartbeatReport:
     peer_bytes_out: int = 0
     traffic: dict[str, Any] = field(default_factory=dict)
     fill: dict[str, Any] | None = None
+    # The ``cursor`` of the last revocation list the node applied (None: it
+    # has none, and the answer brings the whole list).
+    revoked_cursor: float | None = None
 
 
 def heartbeat_signature(*, secret: str, timestamp: int, body: bytes) -> str:

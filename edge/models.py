@@ -98,6 +98,11 @@ class EdgeNode(models.Model):
     # a difference that EdgeTraffic adds up.
     boot_id = models.CharField(max_length=40, blank=True)
     traffic_last = models.JSONField(default=dict, blank=True)
+    revocations_applied_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="The node refuses every session revoked up to this moment (by its last heartbeat); "
+                  "empty: it has not said (older software, or it just started).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ by seeking); S3 streams the object with the Range passed on to S3, never
 reading a whole segment into memory."""
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterator
 
@@ -62,11 +63,14 @@ def origin_response(*, key: str, range_header: str | None, head: bool = False) -
     is_local = isinstance(storage, FileSystemStorage)
     try:
         if is_local:
+            # A folder has a size too, then fails to open (a 500): only files are objects.
+            if not os.path.isfile(storage.path(key)):
+                raise FileNotFoundError(key)
             size = storage.size(key)
         else:
             s3_object = _s3_object(storage, key)
             size = s3_object.content_length
-    except (FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError, ValueError):  # ValueError: a NUL, were one to get this far
         return HttpResponse("Not found.\n", status=404, content_type="text/plain")
     except Exception as exc:  # botocore's ClientError for a missing key
         if getattr(exc, "response", {}).get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:

@@ -66,6 +66,13 @@ class TokenExpired(TokenError):
     reason = "expired"
 
 
+class TokenRevoked(TokenError):
+    """The token's session was revoked (edge.revocation): checked by the
+    server holding the list, after the signature."""
+
+    reason = "revoked"
+
+
 class TokenOutOfPrefix(TokenError):
     reason = "out-of-prefix"
 

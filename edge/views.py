@@ -12,12 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.keys import LADDER_ROOT
 from edge import heartbeat
+from edge.keys import ladder_key_problem
 from edge.locate import client_country, client_ip
 from edge.origin_serve import cors_headers_add, origin_response
+from edge.revocation import session_is_revoked
 from edge.selectors import heartbeat_answer, pathway_priority, pathways_for
 from edge.selectors.fill import fill_plan_payload
 from edge.services import EdgeError, edge_heartbeat_record, node_signature_check
-from edge.signing import TokenError, token_check, token_verify
+from edge.signing import TokenError, TokenRevoked, token_check, token_verify
 from edge.steering import STEERING_CONTENT_TYPE, steering_manifest, steering_manifest_json
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,9 @@ def steering(request: HttpRequest, token: str) -> HttpResponseBase:
     429 and treats other errors as failures. A token that is not ours gets
     410, which turns steering off for that player and nothing else."""
     try:
-        token_check(token=token)
+        claims = token_check(token=token)
+        if session_is_revoked(session_id=claims.session_id):
+            raise TokenRevoked("The token's session was revoked.")
     except TokenError as exc:
         return HttpResponse(f"Steering is off for this session ({exc.reason}).\n", status=410,
                             content_type="text/plain")
@@ -88,6 +92,23 @@ def steering(request: HttpRequest, token: str) -> HttpResponseBase:
     return cors_headers_add(response, request_origin=request.headers.get("Origin"))
 
 
+def _origin_refusal(*, token: str, key: str) -> HttpResponse | None:
+    """Why the origin pathway will not serve ``key`` with ``token``, as the
+    answer to give (None: serve it). Checked in the order an edge checks:
+    the key's shape (before storage sees it), then the token."""
+    problem = ladder_key_problem(key)
+    if problem is not None:
+        return HttpResponse(f"Bad key: {problem}.\n", status=400, content_type="text/plain")
+    try:
+        claims = token_verify(token=token, path=key)
+        # The origin has the database: a revoked session is refused at once.
+        if session_is_revoked(session_id=claims.session_id):
+            raise TokenRevoked("The token's session was revoked.")
+    except TokenError as exc:
+        return HttpResponse(f"Forbidden: {exc.reason}.\n", status=403, content_type="text/plain")
+    return None
+
+
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def origin(request: HttpRequest, token: str, rest: str) -> HttpResponseBase:
     """The origin pathway: same URL layout and token check as an edge; only
@@ -100,10 +121,9 @@ def origin(request: HttpRequest, token: str, rest: str) -> HttpResponseBase:
         response["Access-Control-Allow-Headers"] = "Range"
         response["Access-Control-Max-Age"] = "86400"
         return cors_headers_add(response, request_origin=request.headers.get("Origin"))
-    try:
-        token_verify(token=token, path=key)
-    except TokenError as exc:
-        response = HttpResponse(f"Forbidden: {exc.reason}.\n", status=403, content_type="text/plain")
+    refusal = _origin_refusal(token=token, key=key)
+    if refusal is not None:
+        response = refusal
     else:
         response = origin_response(key=key, range_header=request.headers.get("Range"),
                                    head=request.method == "HEAD")

@@ -305,6 +305,11 @@ GEO_COUNTRY_HEADER = os.environ.get("GEO_COUNTRY_HEADER", "")
 EDGE_TOKEN_TTL = int(os.environ.get("EDGE_TOKEN_TTL", "21600"))  # 6 h
 EDGE_HEARTBEAT_TTL = int(os.environ.get("EDGE_HEARTBEAT_TTL", "30"))
 EDGE_HEARTBEAT_INTERVAL = float(os.environ.get("EDGE_HEARTBEAT_INTERVAL", "5"))
+# Revocation (edge/revocation.py): each heartbeat answer re-sends the
+# revocations of this many seconds before the edge's cursor, and a stopped
+# session's screen is released once every healthy edge's cursor is this far
+# past its revocation (covers commits landing late and clock skew).
+EDGE_REVOCATION_OVERLAP = float(os.environ.get("EDGE_REVOCATION_OVERLAP", "3"))
 # A heartbeat signed further than this from our clock is refused (replays).
 EDGE_HEARTBEAT_SKEW = int(os.environ.get("EDGE_HEARTBEAT_SKEW", "60"))
 # A zone whose active connections reach this share of its capacity is avoided.
@@ -315,6 +320,9 @@ EDGE_STEERING_TTL = int(os.environ.get("EDGE_STEERING_TTL", "60"))
 # post their heartbeats.
 EDGE_ORIGIN_URL = os.environ.get("EDGE_ORIGIN_URL", "http://127.0.0.1:8000").rstrip("/")
 EDGE_CORS_ORIGINS = env_list("EDGE_CORS_ORIGINS", "*")
+# Who may read a runedge's /_edge/status (CIDRs or addresses); this machine
+# only by default, like the nginx edge's stub_status.
+EDGE_STATUS_FROM = env_list("EDGE_STATUS_FROM", "127.0.0.1,::1")
 # A trusted proxy header carrying the viewer's IP (e.g. X-Real-IP); empty: REMOTE_ADDR.
 EDGE_CLIENT_IP_HEADER = os.environ.get("EDGE_CLIENT_IP_HEADER", "")
 EDGE_CACHE_DIR = Path(os.environ.get("EDGE_CACHE_DIR", VAR_DIR / "edge-cache"))
@@ -360,6 +368,10 @@ PLAYBACK_SESSION_TTL = int(os.environ.get("PLAYBACK_SESSION_TTL", "90"))
 # A playback session (and every token issued for it) ends this long after it began.
 PLAYBACK_SESSION_LIFETIME = int(os.environ.get("PLAYBACK_SESSION_LIFETIME", str(8 * 3600)))
 PLAYBACK_HEARTBEAT_INTERVAL = int(os.environ.get("PLAYBACK_HEARTBEAT_INTERVAL", "10"))
+# A paused web player keeps its screen (it goes on beating) this long, then
+# lets it go; a session without heartbeats for PLAYBACK_SESSION_TTL has lost
+# its screen and its token for good (edges are told to refuse it).
+PLAYBACK_PAUSE_HOLD = int(os.environ.get("PLAYBACK_PAUSE_HOLD", "1800"))
 # Seconds of video the web player buffers ahead (smaller: less memory, less waste).
 PLAYER_MAX_BUFFER_SECONDS = int(os.environ.get("PLAYER_MAX_BUFFER_SECONDS", "60"))
 # Sign-in attempts allowed per account+address (and per address) in the window.

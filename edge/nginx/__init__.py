@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.keys import LADDER_ROOT
+from edge.keys import KEY_MAX_CHARS, KEY_MAX_DEPTH, NAME_MAX_CHARS
 from edge.nginx.conf import nginx_conf_render, peer_upstream_name
 
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
@@ -62,6 +64,12 @@ class NginxEdge:
         return self.prefix_dir / "logs" / "fill.log"
 
     @property
+    def revoked_dir(self) -> Path:
+        """Revoked sessions, one empty file each, written by edge_agent and
+        tested by njs (edge.agent_revoke)."""
+        return self.prefix_dir / "revoked"
+
+    @property
     def fill_socket(self) -> Path:
         return self.prefix_dir / "run" / "fill.sock"
 
@@ -73,8 +81,12 @@ def njs_peers(edge: NginxEdge) -> list[dict[str, str]]:
 
 
 def njs_render(edge: NginxEdge) -> str:
+    limits = {"root": LADDER_ROOT, "maxChars": KEY_MAX_CHARS, "nameMaxChars": NAME_MAX_CHARS,
+              "maxDepth": KEY_MAX_DEPTH}
     return (NJS_SOURCE.read_text().replace("__EDGE_KEYS__", json.dumps(edge.signing_keys))
-            .replace("__EDGE_PEERS__", json.dumps(njs_peers(edge))))
+            .replace("__EDGE_PEERS__", json.dumps(njs_peers(edge)))
+            .replace("__EDGE_KEY_LIMITS__", json.dumps(limits))
+            .replace("__EDGE_REVOKED_DIR__", json.dumps(str(edge.revoked_dir))))
 
 
 def nginx_files_write(edge: NginxEdge) -> Path:
@@ -85,6 +97,8 @@ def nginx_files_write(edge: NginxEdge) -> Path:
                          "choose a shorter --prefix.")
     for sub in ("conf", "logs", "run", "cache"):
         (edge.prefix_dir / sub).mkdir(parents=True, exist_ok=True)
+    # nginx's workers test names in it (njs) without listing it; the agent writes.
+    edge.revoked_dir.mkdir(mode=0o711, exist_ok=True)
     conf = edge.prefix_dir / "conf" / "nginx.conf"
     conf.write_text(nginx_conf_render(edge))
     js = edge.prefix_dir / "conf" / "edge_token.js"

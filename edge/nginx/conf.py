@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 from catalog.keys import LADDER_ROOT
+from edge.keys import NGINX_KEY_CHARS
 from edge.media_types import MEDIA_TYPES
 from edge.rendezvous import PEER_FILL_HEADER
 
@@ -78,7 +79,7 @@ def _origin_hop(edge: NginxEdge, origin: SplitResult) -> str:
     server {{
         listen unix:{edge.fill_socket};
         access_log {edge.fill_log} edge_fill;
-        location ~ "^/t/[A-Za-z0-9_.-]+/(?<edge_fill_key>{LADDER_ROOT}/.+)$" {{
+        location ~ "^/t/[A-Za-z0-9_.-]+/(?<edge_fill_key>{LADDER_ROOT}/[{NGINX_KEY_CHARS}]+)$" {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host {origin.netloc};
@@ -140,6 +141,7 @@ http {{
 
     js_path "{edge.prefix_dir}/conf";
     js_import edge from edge_token.js;
+    js_set $edge_key_check edge.keyCheck;
     js_set $edge_token_check edge.verify;
     js_set $edge_viewer_zone edge.viewerZone;
     js_set $edge_fill_upstream edge.fillUpstream;
@@ -173,6 +175,15 @@ http {{
         }}
 
 {media_locations}
+        # Anything else under /t/ is a key with a character no ladder key has
+        # ('?' or '#' percent-encoded, a NUL, a control character, a space):
+        # refused here, never passed on to origin as a query string.
+        location /t/ {{
+            return 400 "Bad key.\\n";
+        }}
+        location / {{
+            return 404;
+        }}
     }}
 }}
 """
@@ -181,7 +192,8 @@ http {{
 def _media_location(edge: NginxEdge, *, suffix: str, gzip: str) -> str:
     cors = "\n            ".join(_cors_lines(edge))
     read_timeout = max(10 * edge.peer_timeout, 1)
-    return f"""        location ~ "^/t/(?<edge_token>[A-Za-z0-9_.-]+)/(?<edge_key>{LADDER_ROOT}/.+{suffix})$" {{
+    key = f"{LADDER_ROOT}/[{NGINX_KEY_CHARS}]+{suffix}"
+    return f"""        location ~ "^/t/(?<edge_token>[A-Za-z0-9_.-]+)/(?<edge_key>{key})$" {{
 {gzip}
             {cors}
             add_header X-Edge-Node {edge.node_name} always;
@@ -194,7 +206,11 @@ def _media_location(edge: NginxEdge, *, suffix: str, gzip: str) -> str:
                 add_header Access-Control-Max-Age 86400 always;
                 return 204;
             }}
-            # The token is checked here, with our keys: never a call to origin.
+            # The key's shape (edge/keys.py), then the token, with our keys:
+            # never a call to origin.
+            if ($edge_key_check != "ok") {{
+                return 400 "Bad key: $edge_key_check.\\n";
+            }}
             if ($edge_token_check != "ok") {{
                 return 403 "Forbidden: $edge_token_check.\\n";
             }}

@@ -1,12 +1,18 @@
-// The nginx edge's njs: the signed-URL check (the same token format and
-// rules as edge/signing.py), the viewer's zone for the access log, and the
-// fill upstream (the same rendezvous hash as edge/rendezvous.py). Change
-// both sides together. Keys and peers are written in by
-// `manage.py edge_nginx_conf`; this file is secret, keep it 0600.
+// The nginx edge's njs: the key's shape (edge/keys.py), the signed-URL
+// check (the same token format and rules as edge/signing.py, plus the
+// revocation list edge_agent keeps: edge/agent_revoke.py), the viewer's
+// zone for the access log, and the fill upstream (the same rendezvous hash
+// as edge/rendezvous.py). Change both sides together. Keys and peers are
+// written in by `manage.py edge_nginx_conf`; this file is secret, keep it 0600.
 var crypto = require('crypto');
+var fs = require('fs');
 
 var KEYS = __EDGE_KEYS__;
 var PEERS = __EDGE_PEERS__;
+var KEY_LIMITS = __EDGE_KEY_LIMITS__;
+var REVOKED_DIR = __EDGE_REVOKED_DIR__;
+var SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+var NAME = /^[A-Za-z0-9._~-]+$/;
 var RUNG = /^v(\d{2,5})$/;
 var ZONE = /^[A-Za-z0-9_-]{1,40}$/;
 var SELF = 'edge_fill_self';
@@ -25,6 +31,21 @@ function sameString(a, b) {
         diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
     }
     return diff === 0;
+}
+
+// A revoked session has an empty file of its name in REVOKED_DIR, written
+// by edge_agent from its heartbeat answers (edge/agent_revoke.py): one
+// access() per request, no call to anyone.
+function isRevoked(session) {
+    if (!SESSION_ID.test(session)) {
+        return false;  // not a playback session's id: never on the list
+    }
+    try {
+        fs.accessSync(REVOKED_DIR + '/' + session);
+        return true;
+    } catch (e) {
+        return false;
+    }
 }
 
 function check(token, key, now) {
@@ -61,6 +82,9 @@ function check(token, key, now) {
     if (Number(expires) < now) {
         return 'expired';
     }
+    if (isRevoked(session)) {
+        return 'revoked';
+    }
     var segments = key.split('/');
     if (key.charAt(0) === '/' || key.indexOf('//') >= 0 || segments.indexOf('..') >= 0) {
         return 'out-of-prefix';
@@ -81,6 +105,38 @@ function check(token, key, now) {
         }
     }
     return 'ok';
+}
+
+// The key's shape, as edge/keys.py ladder_key_problem: 'ok' or the reason.
+// (The location pattern already let only [A-Za-z0-9._~/-] through.)
+function keyProblem(key) {
+    if (key.length > KEY_LIMITS.maxChars) {
+        return 'too-long';
+    }
+    var names = key.split('/');
+    if (names[0] !== KEY_LIMITS.root || names.length < 2) {
+        return 'not-a-ladder-key';
+    }
+    if (names.length > KEY_LIMITS.maxDepth) {
+        return 'too-deep';
+    }
+    for (var i = 1; i < names.length; i++) {
+        var name = names[i];
+        if (name === '' || name === '.' || name === '..') {
+            return 'empty-or-dot-segment';
+        }
+        if (name.length > KEY_LIMITS.nameMaxChars) {
+            return 'name-too-long';
+        }
+        if (!NAME.test(name)) {
+            return 'bad-character';
+        }
+    }
+    return 'ok';
+}
+
+function keyCheck(r) {
+    return keyProblem(r.variables.edge_key || '');
 }
 
 function verify(r) {
@@ -141,4 +197,4 @@ function fillUpstream(r) {
     return best ? best.upstream : SELF;
 }
 
-export default {verify, viewerZone, fillUpstream};
+export default {keyCheck, verify, viewerZone, fillUpstream};

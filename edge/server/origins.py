@@ -8,11 +8,15 @@ import asyncio
 import shutil
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 import aiohttp
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from yarl import URL
+
+from edge.keys import ladder_key_problem
 
 CHUNK = 256 * 1024
 
@@ -26,14 +30,16 @@ class OriginError(Exception):
 
 
 def _plain_key(key: str) -> str:
-    parts = key.split("/")
-    if key.startswith("/") or any(part in {"", ".", ".."} for part in parts):
+    """The key, if it is a plain ladder key (edge.keys); the server refuses
+    the others first, this keeps every origin from ever seeing one."""
+    if ladder_key_problem(key) is not None:
         raise OriginNotFound(key)
     return key
 
 
 class Origin(Protocol):
-    description: str
+    kind: str  # "local", "http" or "s3": what /_edge/status tells
+    description: str  # where exactly (a path, a URL, a bucket): for the operator's console only
 
     async def fetch(self, key: str, dest: Path) -> int: ...
 
@@ -41,6 +47,8 @@ class Origin(Protocol):
 
 
 class LocalOrigin:
+    kind = "local"
+
     def __init__(self, root: Path | str):
         self.root = Path(root)
         self.description = f"local {self.root}"
@@ -60,6 +68,8 @@ class LocalOrigin:
 
 
 class HttpOrigin:
+    kind = "http"
+
     def __init__(self, base_url: str, *, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self.description = f"http {self.base_url}"
@@ -70,9 +80,11 @@ class HttpOrigin:
         if self._session is None:
             # Created on first use so it belongs to the running loop.
             self._session = aiohttp.ClientSession(timeout=self._timeout, auto_decompress=False)
-        url = f"{self.base_url}/{_plain_key(key)}"
+        # Quoted, and sent as it is: a character that means something in a
+        # URL ('?', '#', '%') stays part of the path, never a query string.
+        url = f"{self.base_url}/{quote(_plain_key(key), safe='/')}"
         try:
-            async with self._session.get(url) as response:
+            async with self._session.get(URL(url, encoded=True)) as response:
                 if response.status == 404:
                     raise OriginNotFound(key)
                 if response.status != 200:
@@ -94,6 +106,8 @@ class HttpOrigin:
 
 
 class S3Origin:
+    kind = "s3"
+
     def __init__(self, *, bucket: str, prefix: str = "", endpoint_url: str | None = None,
                  region_name: str | None = None, access_key: str | None = None, secret_key: str | None = None):
         self.bucket = bucket

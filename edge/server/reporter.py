@@ -1,9 +1,11 @@
 """Heartbeats from a running edge to the control plane: load (active
 requests and requests per second over the last interval), cache bytes and
 hit ratio, bytes from origin and peers, what it served per viewer zone with
-the players' CMCD, and its fill plan's progress; signed with the node's own
-secret. The answer brings the zone's healthy peers (misses are hashed over
-them) and the version of the node's fill plan, fetched when it is new.
+the players' CMCD, its fill plan's progress and how far its revocation list
+goes; signed with the node's own secret. The answer brings the sessions
+whose tokens to refuse from now on (edge.revocation), the zone's healthy
+peers (misses are hashed over them) and the version of the node's fill
+plan, fetched when it is new.
 
 A failed beat is logged and retried on the next tick; the edge keeps
 serving whatever the control plane does (with the peers and plan it last
@@ -20,7 +22,7 @@ from aiohttp import web
 
 from edge.heartbeat import HEARTBEAT_PATH, HeartbeatReport, heartbeat_request_build, signed_get_headers
 from edge.server.peers import Peer
-from edge.server.state import CACHE_KEY, PUSH_KEY, SOFTWARE, STATS_KEY, TRAFFIC_KEY
+from edge.server.state import CACHE_KEY, PUSH_KEY, REVOKED_KEY, SOFTWARE, STATS_KEY, TRAFFIC_KEY
 
 logger = logging.getLogger("edge.server")
 
@@ -58,18 +60,20 @@ def peers_from_answer(answer: dict[str, Any]) -> list[Peer] | None:
 
 
 def report_build(*, app: web.Application, rps: float) -> HeartbeatReport:
-    stats, cache = app[STATS_KEY], app[CACHE_KEY]
+    stats, cache, revoked = app[STATS_KEY], app[CACHE_KEY], app[REVOKED_KEY]
     return HeartbeatReport(
         active_connections=stats.active, requests_per_second=round(rps, 2),
         cache_bytes=cache.disk.bytes, cache_max_bytes=cache.disk.max_bytes,
         hit_ratio=stats.hit_ratio, bytes_served=stats.bytes_served, software=SOFTWARE, boot=stats.boot,
         origin_bytes=stats.origin_bytes, peer_bytes_in=stats.peer_bytes_in, peer_bytes_out=stats.peer_bytes_out,
-        traffic=app[TRAFFIC_KEY].snapshot(), fill=app[PUSH_KEY].progress(),
+        traffic=app[TRAFFIC_KEY].snapshot(), fill=app[PUSH_KEY].progress(), revoked_cursor=revoked.cursor,
     )
 
 
-async def heartbeat_loop(*, config, app: web.Application) -> None:
-    stats, cache, push = app[STATS_KEY], app[CACHE_KEY], app[PUSH_KEY]
+async def heartbeat_loop(*, config, app: web.Application, first_beat: asyncio.Event | None = None) -> None:
+    """Beat every interval, for ever; ``first_beat`` is set once the first
+    one was answered or failed (the server listens after it)."""
+    stats, cache, push, revoked = app[STATS_KEY], app[CACHE_KEY], app[PUSH_KEY], app[REVOKED_KEY]
     last_requests, last_time = stats.requests, time.monotonic()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         while True:
@@ -81,6 +85,11 @@ async def heartbeat_loop(*, config, app: web.Application) -> None:
                     session=session, control_url=config.control_url, node_id=config.node_id,
                     secret=config.node_secret, report=report_build(app=app, rps=rps))
                 if answer is not None:
+                    # First: a revoked session's tokens stop working now.
+                    if not revoked.apply(answer.get("revoked")):
+                        logger.warning("heartbeat answer without a readable revocation list")
+                    if first_beat is not None:
+                        first_beat.set()
                     peers = peers_from_answer(answer)
                     if peers is not None:
                         cache.peers.update(peers)
@@ -93,4 +102,6 @@ async def heartbeat_loop(*, config, app: web.Application) -> None:
                             push.plan_set(plan)
             except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
                 logger.warning("heartbeat to %s failed: %r", config.control_url, exc)
+            if first_beat is not None:
+                first_beat.set()
             await asyncio.sleep(config.heartbeat_interval)

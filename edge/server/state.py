@@ -14,6 +14,7 @@ from edge.server.fill import EdgeCache
 from edge.server.origins import Origin
 from edge.server.peers import Peer
 from edge.server.push import PushFill
+from edge.server.revoked import RevokedSessions
 from edge.traffic import TrafficCounters
 
 SOFTWARE = "runedge/2"
@@ -27,6 +28,8 @@ class EdgeConfig:
     cache_max_bytes: int
     signing_keys: dict[str, str]
     cors_origins: list[str] = field(default_factory=lambda: ["*"])
+    # Who may read /_edge/status (CIDRs): this machine only by default.
+    status_from: list[str] = field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # Heartbeats: all three set, or no heartbeats (tests, benches).
     control_url: str | None = None
     node_id: int | None = None
@@ -69,3 +72,4 @@ STATS_KEY: web.AppKey[EdgeStats] = web.AppKey("stats")
 CACHE_KEY: web.AppKey[EdgeCache] = web.AppKey("cache")
 PUSH_KEY: web.AppKey[PushFill] = web.AppKey("push")
 TRAFFIC_KEY: web.AppKey[TrafficCounters] = web.AppKey("traffic")
+REVOKED_KEY: web.AppKey[RevokedSessions] = web.AppKey("revoked")

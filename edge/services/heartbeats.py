@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from edge.heartbeat import HeartbeatReport, heartbeat_signature
 from edge.models import EdgeNode, EdgeTraffic, FillPlan
+from edge.revocation import cursor_from_report
 from edge.services.errors import EdgeError, HeartbeatRejected
 from edge.traffic import ZoneCounters, traffic_parse
 
@@ -41,6 +42,11 @@ def _report_parse(body: bytes) -> tuple[HeartbeatReport, dict[str, ZoneCounters]
         if fill is not None and not isinstance(fill, dict):
             raise ValueError("fill must be an object")
         traffic = traffic_parse(data.get("traffic"))
+        revoked_cursor = data.get("revoked_cursor")
+        if revoked_cursor is not None:
+            revoked_cursor = float(revoked_cursor)
+            if not 0 <= revoked_cursor < 1e11:  # NaN fails both
+                raise ValueError("revoked_cursor must be a Unix time")
         report = HeartbeatReport(
             active_connections=number("active_connections", int),
             requests_per_second=number("requests_per_second", float),
@@ -54,6 +60,7 @@ def _report_parse(body: bytes) -> tuple[HeartbeatReport, dict[str, ZoneCounters]
             peer_bytes_in=number("peer_bytes_in", int),
             peer_bytes_out=number("peer_bytes_out", int),
             fill=fill,
+            revoked_cursor=revoked_cursor,
         )
         return report, traffic
     except (TypeError, ValueError) as exc:
@@ -155,6 +162,7 @@ def edge_heartbeat_record(
             software=report.software,
             boot_id=report.boot,
             traffic_last={zone: counters.as_dict() for zone, counters in traffic.items()},
+            revocations_applied_at=cursor_from_report(report.revoked_cursor, now=timezone.now()),
         )
         if not updated:
             raise HeartbeatRejected("A heartbeat this old was already accepted (replay).", status=409)

@@ -391,7 +391,15 @@
     }).catch(function () { return null; });
   }
   window.player.beat = beat;
-  setInterval(function () { if (!video.paused) beat(); }, (config.heartbeatInterval || 10) * 1000);
+  // A session that stops beating loses its screen, and the edges then refuse
+  // its token for good: so a paused (or not yet started) player keeps beating
+  // for a while (pauseHold), then lets the screen go.
+  var pausedSince = Date.now();
+  video.addEventListener("play", function () { pausedSince = null; });
+  video.addEventListener("pause", function () { pausedSince = Date.now(); });
+  setInterval(function () {
+    if (pausedSince === null || Date.now() - pausedSince < (config.pauseHold || 1800) * 1000) beat();
+  }, (config.heartbeatInterval || 10) * 1000);
   window.addEventListener("pagehide", function () {
     if (state.started) window.PlayerStartup.remember(config, video.currentTime || 0);
     var form = new FormData();

@@ -19,3 +19,18 @@ class SubscribersConfig(AppConfig):
         from .selectors import playback_popularity_by_zone
 
         popularity_provider_register(playback_popularity_by_zone)
+
+        # Edges refuse the tokens of sessions that lost their media access:
+        # we tell them which (edge.revocation), from the sessions' own columns.
+        from edge.revocation import revocation_provider_register
+
+        from .access import revocation_provider
+
+        revocation_provider_register(revocation_provider)
+
+        # A browser signing out ends its playback, as an app's sign-out does.
+        from django.contrib.auth.signals import user_logged_out
+
+        from .services.signin import web_sign_out_received
+
+        user_logged_out.connect(web_sign_out_received, dispatch_uid="subscribers-web-sign-out")

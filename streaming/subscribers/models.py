@@ -115,7 +115,13 @@ class PlaybackSession(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["user", "ended_at", "last_heartbeat_at"])]
+        indexes = [
+            models.Index(fields=["user", "ended_at", "last_heartbeat_at"]),
+            # Every edge heartbeat asks which sessions ended, or went quiet, lately (access.py).
+            models.Index(fields=["ended_at"], name="playback_ended_at"),
+            models.Index(fields=["last_heartbeat_at"], condition=models.Q(ended_at__isnull=True),
+                         name="playback_open_heartbeat"),
+        ]
         constraints = [seconds_constraint("position", name="session_position_seconds")]
 
     def __str__(self) -> str:

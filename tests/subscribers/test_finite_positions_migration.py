@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("streaming", "0005_playbacksession_viewer_zone")]
-AFTER = [("streaming", "0006_finite_positions")]
+BEFORE = [("streaming", "0006_playbacksession_revocation_indexes")]
+AFTER = [("streaming", "0007_finite_positions")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,9 @@
 """python manage.py edge_agent --node ID --secret S --stub-status URL --access-log PATH --cache-dir DIR
 
-Runs beside an nginx edge: sends its heartbeats (see edge/agent.py) and
-runs its push-fill plan through nginx between them (edge/agent_push.py)."""
+Runs beside an nginx edge: sends its heartbeats (see edge/agent.py), writes
+the revoked sessions each answer brings where njs reads them
+(edge/agent_revoke.py), and runs its push-fill plan through nginx between
+them (edge/agent_push.py)."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from edge.agent import AgentState, agent_heartbeat_send, agent_report_collect
 from edge.agent_push import AgentPush
+from edge.agent_revoke import RevokedFiles
 from edge.server.configure import byte_size_parse
 
 logger = logging.getLogger("edge.agent")
@@ -39,6 +42,8 @@ class Command(BaseCommand):
                                                "(default: the stub-status URL's host).")
         parser.add_argument("--push-state", help="Push fill state file (default: fill-state.json beside the cache).")
         parser.add_argument("--no-push-fill", action="store_true", help="Do not run fill plans.")
+        parser.add_argument("--revoked-dir", help="Where the revoked sessions are written for njs "
+                                                  "(default: revoked/ beside the cache, as edge_nginx_conf sets).")
 
     def handle(self, *args, **options):
         if not options["node"] or not options["secret"]:
@@ -50,6 +55,7 @@ class Command(BaseCommand):
         push = None if options["no_push_fill"] else AgentPush(
             state_path=Path(options["push_state"] or cache_dir.parent / "fill-state.json"),
             edge_url=options["edge_url"] or f"{stub.scheme}://{stub.netloc}")
+        revoked = RevokedFiles(Path(options["revoked_dir"] or cache_dir.parent / "revoked"))
         self.stdout.write(f"Edge agent for node {node_id}: heartbeats to {options['control_url']} "
                           f"every {options['interval']:g} s")
         while True:
@@ -59,10 +65,13 @@ class Command(BaseCommand):
                     state=state, stub_status_url=options["stub_status"], access_log=Path(options["access_log"]),
                     cache_dir=cache_dir, cache_max_bytes=byte_size_parse(options["cache_max_bytes"]),
                     fill_log=Path(options["fill_log"]) if options["fill_log"] else None,
-                    fill=push.progress() if push else None,
+                    fill=push.progress() if push else None, revoked_cursor=revoked.cursor,
                 )
                 status, answer = agent_heartbeat_send(control_url=options["control_url"], node_id=node_id,
                                                       secret=secret, report=report)
+                # First: njs refuses a revoked session's tokens from the next request on.
+                if answer is not None and not revoked.apply(answer.get("revoked")):
+                    logger.warning("heartbeat answer without a readable revocation list")
                 if status != 200:
                     logger.warning("heartbeat refused: HTTP %s", status)
                 elif options["once"]:

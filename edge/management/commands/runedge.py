@@ -6,6 +6,7 @@ env EDGE_NODE_ID / EDGE_NODE_SECRET); in DEBUG, --zone alone finds or
 creates the node of that zone at this address, for the demo."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -60,12 +61,15 @@ class Command(BaseCommand):
             origin = origin_from_spec(options["origin"])
             max_bytes = byte_size_parse(options["cache_max_bytes"] or settings.EDGE_CACHE_MAX_BYTES)
             keys = signing_keys_for_edge()
+            for network in settings.EDGE_STATUS_FROM:
+                ipaddress.ip_network(network, strict=False)
         except Exception as exc:
             raise CommandError(str(exc)) from exc
         cache_dir = Path(options["cache_dir"] or settings.EDGE_CACHE_DIR / name)
         config = EdgeConfig(
             node_name=name, origin=origin, cache_dir=cache_dir, cache_max_bytes=max_bytes, signing_keys=keys,
-            cors_origins=list(settings.EDGE_CORS_ORIGINS), control_url=options["control_url"] or None,
+            cors_origins=list(settings.EDGE_CORS_ORIGINS), status_from=list(settings.EDGE_STATUS_FROM),
+            control_url=options["control_url"] or None,
             node_id=node_id, node_secret=secret, heartbeat_interval=options["heartbeat_interval"],
             peer_fill=settings.EDGE_PEER_FILL, peer_timeout=settings.EDGE_PEER_TIMEOUT,
             peer_retry=settings.EDGE_PEER_RETRY_SECONDS,

@@ -43,4 +43,4 @@ from .playback import (  # noqa: F401
     subscription_active,
 )
 from .profiles import profile_create, profile_delete, profile_update  # noqa: F401
-from .signin import api_sign_in, api_sign_out  # noqa: F401
+from .signin import api_sign_in, api_sign_out, playback_device_end  # noqa: F401

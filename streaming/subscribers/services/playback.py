@@ -16,6 +16,7 @@ from catalog.selectors import titles_allowed, video_is_playable
 from edge import selectors as edge_selectors
 from streaming.core.errors import ApplicationError
 
+from ..access import screens_held
 from ..models import MAX_SECONDS, PlaybackSession, Profile, QoEReport, Subscription, WatchProgress
 
 logger = logging.getLogger(__name__)
@@ -58,13 +59,9 @@ def subscription_active(*, user) -> Subscription:
 
 
 def screens_in_use(*, user, exclude_device: str = "", now=None) -> int:
-    now = now or timezone.now()
-    fresh = now - timedelta(seconds=settings.PLAYBACK_SESSION_TTL)
-    return (
-        PlaybackSession.objects.filter(user=user, ended_at__isnull=True, last_heartbeat_at__gte=fresh)
-        .exclude(device=exclude_device)
-        .values("device").distinct().count()
-    )
+    """Devices holding a screen: playing, or stopped so recently that an
+    edge may still serve their token (see streaming.subscribers.access)."""
+    return screens_held(user=user, exclude_device=exclude_device, now=now).in_use
 
 
 def playback_allowed(*, user, profile: Profile, video: Video, country: str) -> Subscription:
@@ -89,9 +86,21 @@ def playback_allowed(*, user, profile: Profile, video: Video, country: str) -> S
 
 def screens_check(*, user, plan, device: str, now=None) -> None:
     """Refuse (too_many_screens) when the plan's screens are taken by the
-    account's other devices. Reads only: the player page asks it before it
-    renders, and starting asks again under the account's lock."""
-    in_use = screens_in_use(user=user, exclude_device=device, now=now)
+    account's other devices, or are still being released by a device that
+    stopped a moment ago (an edge may still serve its token). Reads only: the
+    player page asks it before it renders, and starting asks again under the
+    account's lock."""
+    screens = screens_held(user=user, exclude_device=device, now=now)
+    in_use = screens.in_use
+    if in_use >= plan.screens and in_use - screens.releasing < plan.screens:
+        raise ApplicationError(
+            f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time. "
+            "Playback stopped on another device a moment ago and its screen is being released: "
+            "try again in a few seconds.",
+            code="too_many_screens",
+            extra={"screens": plan.screens, "in_use": in_use,
+                   "retry_after": int(settings.EDGE_HEARTBEAT_INTERVAL * 2 + settings.EDGE_REVOCATION_OVERLAP)},
+        )
     if in_use >= plan.screens:
         raise ApplicationError(
             f"Your {plan.name} plan allows {plan.screens} screen{'s' if plan.screens > 1 else ''} at a time "
@@ -139,6 +148,16 @@ def playback_heartbeat(*, session: PlaybackSession, position: float, duration: f
     now = timezone.now()
     if now >= session.expires_at:
         raise ApplicationError("This playback session has expired; start playback again.", code="session_expired")
+    # Without heartbeats for PLAYBACK_SESSION_TTL a session loses its screen
+    # and the edges are told to refuse its token: that is final. (Refused a
+    # little early, so that no edge can have been told while this commits.)
+    ttl = timedelta(seconds=settings.PLAYBACK_SESSION_TTL)
+    if now - session.last_heartbeat_at > ttl - timedelta(seconds=settings.EDGE_REVOCATION_OVERLAP):
+        PlaybackSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=min(now, session.last_heartbeat_at + ttl))
+        raise ApplicationError(
+            f"This playback session lost its screen after {settings.PLAYBACK_SESSION_TTL} s without news from "
+            "the player; start playback again.", code="session_ended")
     position = position_check(position, video=session.video)
     # The probed duration decides; the player's figure only when there is none.
     reported = float(duration) if isinstance(duration, (int, float)) and math.isfinite(duration) else 0.0

@@ -1,5 +1,6 @@
 """App sign-in and sign-out: the password check with the web sign-in's
-failure counting, and what signing a device out ends (its playback)."""
+failure counting, and what signing a device out ends (its playback, in the
+app or in a browser)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from streaming.core.models import ApiSession
 from streaming.core.tokens import IssuedTokens, api_session_open, api_session_revoke
 
 from ..models import PlaybackSession
+from ..viewer import device_id
 from .accounts import (
     login_account_wait,
     login_account_wait_text,
@@ -44,7 +46,24 @@ def api_sign_in(*, username: str, password: str, ip: str, device_name: str = "",
 
 
 def api_sign_out(*, session: ApiSession) -> None:
-    """Revoke both tokens, and free the screen this device was using."""
+    """Revoke both tokens, and end this device's playback."""
     api_session_revoke(session=session)
-    PlaybackSession.objects.filter(user=session.user_id, device=session.device, ended_at__isnull=True).update(
+    playback_device_end(user_id=session.user_id, device=session.device)
+
+
+def playback_device_end(*, user_id: int, device: str) -> int:
+    """End the playback sessions of one device (it signed out, on the web or
+    in the app): its screen is released and its tokens revoked at every
+    edge (streaming.subscribers.access). Returns how many ended."""
+    return PlaybackSession.objects.filter(user=user_id, device=device, ended_at__isnull=True).update(
         ended_at=timezone.now())
+
+
+def web_sign_out_received(sender, request, user, **kwargs) -> None:
+    """``user_logged_out``: a browser signing out (the page, or the admin's)
+    ends its playback, as an app's sign-out does. Django sends it before the
+    browser's session is flushed, so its device id is still known."""
+    if user is None or request is None or not getattr(request, "session", None):
+        return
+    if request.session.session_key:
+        playback_device_end(user_id=user.pk, device=device_id(request))

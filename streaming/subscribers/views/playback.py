@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.gzip import gzip_page
@@ -31,6 +32,7 @@ from streaming.core.api.parsers import StrictJSONParser, json_strict_loads
 from streaming.core.errors import ApplicationError
 
 from .. import selectors, services
+from ..access import playback_session_revoked
 from ..api.playback import PlaybackHeartbeatApi, PlaybackStopApi, QoESerializer
 from ..models import PlaybackSession
 from ..viewer import ViewerRequest, device_id, profile_current, profile_required
@@ -116,6 +118,7 @@ def player_config(*, session: PlaybackSession) -> dict:
         "poster": payload.poster_url,
         "edgeOrigin": f"{edge.scheme}://{edge.netloc}" if edge else "",  # to preconnect
         "heartbeatInterval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
+        "pauseHold": settings.PLAYBACK_PAUSE_HOLD,
         "maxBuffer": settings.PLAYER_MAX_BUFFER_SECONDS,
         "edge": {"id": payload.edge.id, "zone": payload.edge.zone_name},
         "titleUrl": reverse("catalog:title", args=[video.title.slug]),
@@ -134,7 +137,7 @@ def master(request: HttpRequest, token: str) -> HttpResponse:
     except TokenError as exc:
         return HttpResponse(f"{exc.reason}\n", status=403, content_type="text/plain")
     session = PlaybackSession.objects.select_related("video", "profile").filter(pk=claims.session_id).first()
-    if session is None or session.ended_at is not None:
+    if session is None or playback_session_revoked(session_id=str(session.pk), now=timezone.now()):
         return HttpResponse("This playback session has ended.\n", status=410, content_type="text/plain")
     try:
         playlist = services.master_playlist(session=session, token=token)

@@ -70,6 +70,19 @@ def test_miss_then_hit_with_content_types_and_token_refusals(ladder, tmp_path):
         assert status == 200
 
 
+def test_status_names_the_origin_kind_not_its_path_and_only_to_allowed_addresses(ladder, tmp_path):
+    root, video, segments = ladder
+    with edge_for(LocalOrigin(root), tmp_path) as edge:
+        status, _, body = http_get(f"{edge.url}/_edge/status")
+        assert status == 200 and str(root).encode() not in body and b'"origin": "local"' in body
+    config = EdgeConfig(node_name="test-edge", origin=LocalOrigin(root), cache_dir=tmp_path / "cache2",
+                        cache_max_bytes=10_000_000, signing_keys=KEYS, status_from=["10.0.0.0/8"])
+    with ThreadedApp(edge_app_build(config)) as edge:
+        status, _, body = http_get(f"{edge.url}/_edge/status")
+        assert status == 403 and str(root).encode() not in body
+        assert http_get(url(edge, video, "v720/seg_00001.m4s"))[0] == 200  # viewers are not affected
+
+
 def test_fifty_concurrent_misses_cause_one_origin_fetch(ladder, tmp_path):
     root, video, segments = ladder
     with ThreadedApp(counting_origin_app(root, delay=0.3)) as origin:

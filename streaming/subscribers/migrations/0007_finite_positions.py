@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_sourceupload_from_api'),
-        ('streaming', '0005_playbacksession_viewer_zone'),
+        ('streaming', '0006_playbacksession_revocation_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
