@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from edge import heartbeat
 from edge.selectors import heartbeat_answer
-from edge.services import EdgeError, edge_heartbeat_record
+from edge.services import EdgeError, edge_error_code, edge_heartbeat_record
 from streaming.core.api.base import ApiView
 from streaming.core.api.errors import error_body, error_responses
 
@@ -86,8 +86,7 @@ class EdgeHeartbeatApi(ApiView):
                 body=body,
             )
         except EdgeError as exc:
-            code = {403: "heartbeat_rejected", 409: "replay"}.get(exc.status, "invalid")
-            return Response(error_body(code=code, message=str(exc)), status=exc.status)
+            return Response(error_body(code=edge_error_code(exc), message=str(exc)), status=exc.status)
         return Response(HeartbeatAnswerSerializer(heartbeat_answer(node=node)).data)
 
 

@@ -18,9 +18,10 @@ from edge.origin_serve import cors_headers_add, origin_response
 from edge.revocation import session_is_revoked
 from edge.selectors import heartbeat_answer, pathway_priority, pathways_for
 from edge.selectors.fill import fill_plan_payload
-from edge.services import EdgeError, edge_heartbeat_record, node_signature_check
+from edge.services import EdgeError, edge_error_code, edge_heartbeat_record, node_signature_check
 from edge.signing import TokenError, TokenRevoked, token_check, token_verify
 from edge.steering import STEERING_CONTENT_TYPE, steering_manifest, steering_manifest_json
+from streaming.core.api.errors import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,13 @@ def heartbeat_receive(request: HttpRequest) -> JsonResponse:
             body=request.body,
         )
     except EdgeError as exc:
-        return JsonResponse({"error": str(exc)}, status=exc.status)
+        return _refusal(exc)
     return JsonResponse(heartbeat_answer(node=node))
+
+
+def _refusal(exc: EdgeError) -> JsonResponse:
+    """The platform's error format (code, message, fields, extra)."""
+    return JsonResponse(error_body(code=edge_error_code(exc), message=str(exc)), status=exc.status)
 
 
 @require_GET
@@ -52,10 +58,10 @@ def fill_plan(request: HttpRequest) -> JsonResponse:
             body=f"GET {request.path}".encode(),
         )
     except EdgeError as exc:
-        return JsonResponse({"error": str(exc)}, status=exc.status)
+        return _refusal(exc)
     payload = fill_plan_payload(node=node)
     if payload is None:
-        return JsonResponse({"error": "This node has no fill plan."}, status=404)
+        return JsonResponse(error_body(code="not_found", message="This node has no fill plan."), status=404)
     return JsonResponse(payload)
 
 
@@ -135,7 +141,7 @@ def origin(request: HttpRequest, token: str, rest: str) -> HttpResponseBase:
 def pathways(request: HttpRequest) -> JsonResponse:
     """Which edges a viewer here would get (DEBUG or staff: it advances round robin)."""
     if not (settings.DEBUG or (request.user.is_authenticated and request.user.is_staff)):
-        return JsonResponse({"error": "Staff only."}, status=403)
+        return JsonResponse(error_body(code="permission_denied", message="Staff only."), status=403)
     country = client_country(request)
     result = pathways_for(country=country, client_ip=client_ip(request))
     return JsonResponse({

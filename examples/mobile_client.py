@@ -6,6 +6,10 @@ master playlist and, from the edge (pathway) it was given, the lowest rung's
 media playlist, its init segment (EXT-X-MAP) and first segment; reports the
 position back (heartbeat), stops and signs out. Prints what it did.
 
+Like an app, it keeps the account's ``trusted_device`` proof from its first
+sign-in (in ``--device-file``) and sends it with the next: while someone
+guesses the account's password from elsewhere, this device is not slowed.
+
     python examples/mobile_client.py --base-url http://127.0.0.1:8000 --username viewer --password watch-demo-1
 
 or with STREAMING_API_URL, STREAMING_USERNAME, STREAMING_PASSWORD in the environment."""
@@ -85,6 +89,8 @@ def main() -> int:
     parser.add_argument("--base-url", default=os.environ.get("STREAMING_API_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--username", default=os.environ.get("STREAMING_USERNAME", "viewer"))
     parser.add_argument("--password", default=os.environ.get("STREAMING_PASSWORD", "watch-demo-1"))
+    parser.add_argument("--device-file", default=os.path.expanduser("~/.cache/streaming-example-device"),
+                        help="Where this 'app' keeps its trusted-device proof between runs.")
     args = parser.parse_args()
     client = Client(args.base_url)
 
@@ -98,14 +104,40 @@ def main() -> int:
     return 2
 
 
-def play(client: Client, args: argparse.Namespace) -> int:
+def device_proofs_read(path: str) -> dict[str, str]:
     try:
-        tokens = client.call("POST", "/auth/sign-in/", {"username": args.username, "password": args.password,
-                                                        "device_name": "example client"})
+        with open(path, encoding="utf-8") as f:
+            proofs = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return proofs if isinstance(proofs, dict) else {}
+
+
+def device_proofs_write(path: str, proofs: dict[str, str]) -> None:
+    """Kept like a password: readable by this user only."""
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(proofs, f)
+    except OSError as exc:
+        print(f"(could not keep the trusted-device proof in {path}: {exc.strerror})", file=sys.stderr)
+
+
+def play(client: Client, args: argparse.Namespace) -> int:
+    proofs = device_proofs_read(args.device_file)
+    credentials = {"username": args.username, "password": args.password, "device_name": "example client"}
+    if proofs.get(args.username):
+        credentials["trusted_device"] = proofs[args.username]
+    try:
+        tokens = client.call("POST", "/auth/sign-in/", credentials)
     except ApiError as exc:
         print(f"Sign-in refused for {args.username!r}: {exc.message}", file=sys.stderr)
         return 2
     client.token = tokens["access_token"]
+    if tokens.get("trusted_device"):
+        proofs[args.username] = tokens["trusted_device"]
+        device_proofs_write(args.device_file, proofs)
     print(f"signed in as {args.username}: access token valid until {tokens['access_expires_at']}, "
           f"device {tokens['device']}")
     me = client.call("GET", "/me/")

@@ -43,10 +43,16 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG
 EDGE_SIGNING_KEYS_RAW = os.environ.get("EDGE_SIGNING_KEYS", "") or (DEV_EDGE_SIGNING_KEYS if DEBUG else "")
 _missing = [name for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("EDGE_SIGNING_KEYS", EDGE_SIGNING_KEYS_RAW))
             if not value]
-if _missing:
+# The development keys are public (they are in this file): never with DEBUG off.
+_public = [name for name, used in (("DJANGO_SECRET_KEY", SECRET_KEY == DEV_SECRET_KEY),
+                                   ("EDGE_SIGNING_KEYS", DEV_EDGE_SIGNING_KEYS.partition(":")[2]
+                                    in EDGE_SIGNING_KEYS_RAW)) if used and not DEBUG]
+if _missing or _public:
     raise ImproperlyConfigured(
-        f"{' and '.join(_missing)} must be set when DJANGO_DEBUG is off (it is off unless set to 1). "
-        "Generate secrets, e.g. with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+        (f"{' and '.join(_missing)} must be set when DJANGO_DEBUG is off (it is off unless set to 1). "
+         if _missing else
+         f"{' and '.join(_public)} must not be the development keys when DJANGO_DEBUG is off: they are public. ")
+        + "Generate secrets, e.g. with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
         "EDGE_SIGNING_KEYS looks like 'k1:<secret>'. For a development machine, set DJANGO_DEBUG=1."
     )
 
@@ -372,6 +378,13 @@ PLAYER_MAX_BUFFER_SECONDS = int(os.environ.get("PLAYER_MAX_BUFFER_SECONDS", "60"
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+# Per account from every address: after this many failures in the account window,
+# each attempt waits 1, 2, 4 ... up to LOGIN_ACCOUNT_MAX_DELAY seconds; a device that
+# signed in before (its trusted-device proof) is not slowed.
+LOGIN_ACCOUNT_FREE_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FREE_FAILURES", "10"))
+LOGIN_ACCOUNT_WINDOW = int(os.environ.get("LOGIN_ACCOUNT_WINDOW", str(24 * 3600)))
+LOGIN_ACCOUNT_MAX_DELAY = int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY", "900"))
+LOGIN_TRUSTED_DEVICE_SECONDS = int(os.environ.get("LOGIN_TRUSTED_DEVICE_SECONDS", str(365 * 24 * 3600)))
 # hls.js: pinned on a CDN with SRI, with the vendored copy as the fallback.
 HLS_JS_VERSION = "1.7.4"
 HLS_JS_CDN_URL = os.environ.get(
@@ -392,7 +405,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "streaming.core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Strict JSON (no NaN/Infinity, bounded nesting); the player's page endpoints use it too.
+    "DEFAULT_PARSER_CLASSES": ["streaming.core.api.parsers.StrictJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         # Per client address (anonymous) or per account; "N/second|minute|hour|day".
         "sign_in": os.environ.get("API_THROTTLE_SIGN_IN", "20/minute"),
@@ -401,6 +415,8 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# JSON bodies nesting deeper than this are refused with a 400 (no request needs more than a few levels).
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
 # Access tokens are short-lived; the refresh token (rotated on each use) long-lived.
 API_ACCESS_TOKEN_TTL = int(os.environ.get("API_ACCESS_TOKEN_TTL", "900"))
 API_REFRESH_TOKEN_TTL = int(os.environ.get("API_REFRESH_TOKEN_TTL", str(30 * 24 * 3600)))
@@ -410,6 +426,9 @@ API_UPLOAD_PART_SIZE = int(os.environ.get("API_UPLOAD_PART_SIZE", str(8 * 1024 *
 API_UPLOAD_URL_TTL = int(os.environ.get("API_UPLOAD_URL_TTL", str(6 * 3600)))
 API_UPLOAD_MAX_BYTES = int(os.environ.get("API_UPLOAD_MAX_BYTES", str(200 * 1024**3)))
 API_UPLOAD_TEMP_DIR = Path(os.environ.get("API_UPLOAD_TEMP_DIR", VAR_DIR / "api-uploads"))
+# An upload that received nothing for this long is abandoned: its .part file or S3
+# multipart upload is removed (at every worker's start, hourly after; or `manage.py uploads_expire`).
+API_UPLOAD_EXPIRY_SECONDS = int(os.environ.get("API_UPLOAD_EXPIRY_SECONDS", str(7 * 24 * 3600)))
 # CORS for browser-based clients of the API only (e.g. https://app.example.org).
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 # ... and the session manifests those clients fetch (a TV or web app's Shaka
@@ -427,6 +446,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Links between operations (streaming/core/api/links.py), after the enum hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "streaming.core.api.links.links_add"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 import catalog.api.urls
 import edge.api_urls
 import streaming.subscribers.api.urls
 import transcoding.api.urls
+from streaming.core.api.errors import json_or_page
 from streaming.core.api.urls import fallback_patterns, schema_patterns
 
 admin.site.site_header = "Streaming administration"
@@ -63,3 +65,11 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("streaming.subscribers.urls")),
 ]
+
+# The API and the player's endpoints (/play/...) answer errors Django raises
+# itself in the one error format; pages keep Django's error pages.
+JSON_PREFIXES = ("/api/", "/play/")
+handler400 = json_or_page(defaults.bad_request, status_code=400, json_prefixes=JSON_PREFIXES)
+handler403 = json_or_page(defaults.permission_denied, status_code=403, json_prefixes=JSON_PREFIXES)
+handler404 = json_or_page(defaults.page_not_found, status_code=404, json_prefixes=JSON_PREFIXES)
+handler500 = json_or_page(defaults.server_error, status_code=500, json_prefixes=JSON_PREFIXES)

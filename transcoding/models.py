@@ -109,6 +109,13 @@ class TranscodeJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The embedded broker keeps messages in one process's memory: that process
+    # owns the job's next step. A process that finds the owner dead takes the
+    # job over and sends its step again (transcoding/services/recovery.py).
+    owner = models.CharField(max_length=300, blank=True, help_text=(
+        "host:pid:start of the embedded-broker process holding this job's messages; "
+        "blank with a broker server, which keeps them itself."))
+    owner_seen_at = models.DateTimeField(null=True, blank=True, help_text="The owner's last renewal.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -17,6 +17,7 @@ from .uploads import (  # noqa: F401
     source_upload_complete,
     source_upload_create,
     source_upload_state,
+    source_uploads_expire,
 )
 from .videos import (  # noqa: F401
     video_create,

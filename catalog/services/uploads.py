@@ -12,14 +12,18 @@ import fcntl
 import logging
 import math
 import os
+import posixpath
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from streaming.core.errors import ApplicationError
 from streaming.core.storage import s3_client_and_bucket, s3_key, storage_is_s3
@@ -56,8 +60,22 @@ class UploadState:
     url_expires_at: object
 
 
+def filename_check(filename: str) -> str:
+    """The file name as stored: its last path part, made safe; refused when
+    nothing usable is left ("..", "/", "...")."""
+    try:
+        name = get_valid_filename(posixpath.basename(filename.replace("\\", "/")))
+    except SuspiciousFileOperation:
+        name = ""
+    if not name or set(name) <= {"."}:
+        raise ApplicationError("Choose a file name with letters or digits, e.g. film.mp4.", code="invalid",
+                               extra={"field": "filename"})
+    return name
+
+
 def source_upload_create(*, user, title: Title, filename: str, size: int, episode: Episode | None = None,
                          part_size: int | None = None) -> SourceUpload:
+    filename = filename_check(filename)
     if episode is not None and episode.season.title_id != title.pk:
         raise ApplicationError("That episode belongs to another title.", code="episode_mismatch",
                                extra={"field": "episode"})
@@ -179,8 +197,10 @@ def source_upload_complete(*, upload: SourceUpload, parts: list[dict] | None = N
                 raise ApplicationError(f"{received} of {upload.size} bytes received; send the rest first.",
                                        code="offset_mismatch", extra={"offset": received})
             with path.open("rb") as fh:
+                # Under the key the upload named: sources/<the video's public id>/<file>.
                 video = video_create(title=upload.title, episode=upload.episode,
-                                     source=File(fh, name=upload.filename))
+                                     source=File(fh, name=upload.filename), public_id=upload.video_public_id)
+            upload.key = video.source.name or upload.key
         else:
             client, bucket = s3_client_and_bucket()
             try:
@@ -209,7 +229,7 @@ def source_upload_complete(*, upload: SourceUpload, parts: list[dict] | None = N
         upload.status = SourceUpload.Status.COMPLETE
         upload.completed_at = timezone.now()
         upload.video = video
-        upload.save(update_fields=["status", "completed_at", "video"])
+        upload.save(update_fields=["status", "completed_at", "video", "key"])
     if upload.mode == SourceUpload.Mode.CHUNKED:
         temp_path(upload).unlink(missing_ok=True)
     return upload
@@ -227,3 +247,33 @@ def source_upload_abort(*, upload: SourceUpload) -> None:
         except Exception:
             logger.warning("abort_multipart_upload failed for %s", upload.pk, exc_info=True)
     SourceUpload.objects.filter(pk=upload.pk).update(status=SourceUpload.Status.ABORTED)
+
+
+def source_uploads_expire(*, older_than: float | None = None) -> list[str]:
+    """Abandon uploads nothing was received for in ``older_than`` seconds
+    (API_UPLOAD_EXPIRY_SECONDS): their .part file (chunked) or multipart
+    upload (S3) is removed and they are marked aborted; a .part file with no
+    open upload behind it goes too. Run at every worker's start and hourly
+    by the reconciler, or by ``manage.py uploads_expire`` from cron.
+    Returns the ids of the uploads abandoned."""
+    older_than = settings.API_UPLOAD_EXPIRY_SECONDS if older_than is None else older_than
+    now = time.time()
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    expired = []
+    for upload in SourceUpload.objects.filter(status=SourceUpload.Status.OPEN, created_at__lt=cutoff):
+        if upload.mode == SourceUpload.Mode.CHUNKED:
+            path = temp_path(upload)
+            last = path.stat().st_mtime if path.exists() else 0.0
+            if now - last < older_than:
+                continue  # bytes arrived lately: still in progress
+        source_upload_abort(upload=upload)
+        expired.append(str(upload.pk))
+    folder = Path(settings.API_UPLOAD_TEMP_DIR)
+    open_ids = {str(pk) for pk in SourceUpload.objects.filter(status=SourceUpload.Status.OPEN)
+                .values_list("pk", flat=True)}
+    for part in folder.glob("*.part") if folder.is_dir() else []:
+        if part.stem not in open_ids and now - part.stat().st_mtime > older_than:
+            part.unlink(missing_ok=True)
+    if expired:
+        logger.info("abandoned uploads expired: %s", expired)
+    return expired

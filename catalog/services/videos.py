@@ -28,12 +28,13 @@ def _episode_check(*, title: Title, episode: Episode | None) -> None:
                                extra={"field": "episode"})
 
 
-def video_create(*, title: Title, source: File, episode: Episode | None = None) -> Video:
+def video_create(*, title: Title, source: File, episode: Episode | None = None, public_id=None) -> Video:
     """Store an uploaded source and hand it to the workers.
 
     The file is streamed to storage in chunks (Django spools large uploads to
     a temporary file; S3 storage sends it as a multipart upload), so its size
-    is bounded by the disk, not by memory.
+    is bounded by the disk, not by memory. ``public_id``: the id an upload
+    already promised (its storage key names it).
     """
     _episode_check(title=title, episode=episode)
     name = getattr(source, "name", None)
@@ -43,6 +44,8 @@ def video_create(*, title: Title, source: File, episode: Episode | None = None) 
         # Kept anyway (nothing uploaded is thrown away), but marked failed at once.
         logger.info("empty source uploaded for %s", title)
     video = Video(title=title, episode=episode, source_name=name[:255])
+    if public_id is not None:
+        video.public_id = public_id
     with transaction.atomic():
         # Storage first, row second: a row never points at a file that isn't there.
         video.source.save(name, source, save=False)

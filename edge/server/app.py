@@ -19,6 +19,7 @@ from aiohttp import web
 from catalog.keys import LADDER_ROOT
 from edge.keys import ladder_key_problem
 from edge.media_types import is_playlist, media_type_for
+from edge.ranges import RangeNotSatisfiable, byte_range_parse
 from edge.rendezvous import PEER_FILL_HEADER
 from edge.server.fill import EdgeCache
 from edge.server.origins import OriginError, OriginNotFound
@@ -126,6 +127,11 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
                 response.enable_compression(web.ContentCoding.gzip)
             served["nbytes"] = len(body)
             return response
+        try:
+            # aiohttp answers "bytes=-0" with 206 and the whole file; RFC 9110 says 416.
+            byte_range_parse(request.headers.get("Range"), path.stat().st_size)
+        except RangeNotSatisfiable:
+            return web.Response(status=416, headers={**headers, "Content-Range": f"bytes */{path.stat().st_size}"})
         return web.FileResponse(path, headers=headers)
 
     async def preflight(request: web.Request) -> web.Response:

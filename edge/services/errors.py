@@ -13,5 +13,10 @@ class EdgeError(Exception):
             self.status = status
 
 
+def edge_error_code(exc: EdgeError) -> str:
+    """The ``code`` of the platform's error format for an edge error."""
+    return {403: "heartbeat_rejected", 404: "not_found", 409: "replay"}.get(exc.status, "invalid")
+
+
 class HeartbeatRejected(EdgeError):
     status = 403

@@ -11,3 +11,6 @@ class CoreConfig(AppConfig):
     label = "streaming_api"
     verbose_name = "Platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the secret key check)

@@ -9,6 +9,7 @@ and runs ``manage.py rundramatiq`` instead; the actors are the same.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import dramatiq
@@ -25,6 +26,7 @@ class EmbeddedBroker(StubBroker):
         kwargs.setdefault("fail_fast_default", False)
         super().__init__(*args, **kwargs)
         self._worker: dramatiq.Worker | None = None
+        self._worker_pid = 0
         self._worker_lock = threading.Lock()
 
     def enqueue(self, message, *, delay=None):
@@ -32,11 +34,14 @@ class EmbeddedBroker(StubBroker):
         return super().enqueue(message, delay=delay)
 
     def ensure_worker(self) -> dramatiq.Worker:
-        """Start the in-process worker once; later calls return it."""
+        """Start the in-process worker once per process; later calls return it.
+        A forked child (gunicorn --preload) has the parent's Worker object but
+        none of its threads: it starts its own."""
         with self._worker_lock:
-            if self._worker is None:
+            if self._worker is None or self._worker_pid != os.getpid():
                 threads = getattr(settings, "DRAMATIQ_EMBEDDED_THREADS", 2)
                 self._worker = dramatiq.Worker(self, worker_threads=threads, worker_timeout=100)
+                self._worker_pid = os.getpid()
                 self._worker.start()
                 logger.info("embedded dramatiq worker started with %d threads", threads)
             return self._worker
@@ -46,3 +51,12 @@ class EmbeddedBroker(StubBroker):
             if self._worker is not None:
                 self._worker.stop()
                 self._worker = None
+
+
+def embedded_worker_start() -> None:
+    """Start this process's embedded worker now rather than at the first
+    message (nothing with a broker server): as it boots it cleans up after
+    dead processes and resends the steps they held (transcoding.middleware)."""
+    broker = dramatiq.get_broker()
+    if isinstance(broker, EmbeddedBroker):
+        broker.ensure_worker()

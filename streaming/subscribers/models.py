@@ -76,6 +76,17 @@ class Profile(models.Model):
         return self.name
 
 
+# A position or duration is a finite number of seconds: a check the database
+# itself keeps, so no NaN or Infinity can be stored however it is sent (and a
+# page's JSON config built from it always parses). 10**7 s is 115 days.
+MAX_SECONDS = 10**7
+
+
+def seconds_constraint(field: str, *, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": 0, f"{field}__lte": MAX_SECONDS}), name=name)
+
+
 class PlaybackSession(models.Model):
     """One viewer watching one video on one device. It counts against the
     plan's screens while its heartbeats are fresh."""
@@ -116,6 +127,7 @@ class PlaybackSession(models.Model):
             models.Index(fields=["last_heartbeat_at"], condition=models.Q(ended_at__isnull=True),
                          name="playback_open_heartbeat"),
         ]
+        constraints = [seconds_constraint("position", name="session_position_seconds")]
 
     def __str__(self) -> str:
         return f"{self.profile} watching {self.video} on {self.device[:8]}"
@@ -134,7 +146,11 @@ class WatchProgress(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
-        constraints = [models.UniqueConstraint(fields=["profile", "video"], name="progress_unique_video")]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "video"], name="progress_unique_video"),
+            seconds_constraint("position", name="progress_position_seconds"),
+            seconds_constraint("duration", name="progress_duration_seconds"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.profile} at {self.position:.0f}s of {self.video}"

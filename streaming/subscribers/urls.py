@@ -25,6 +25,7 @@ urlpatterns = [
     path("profiles/", accounts.profiles, name="profiles"),
     path("profiles/new/", accounts.profile_new, name="profile-new"),
     path("watch/<uuid:public_id>/", playback.watch, name="watch"),
+    path("play/start/<uuid:public_id>", playback.start, name="playback-start"),
     path("play/t/<str:token>/master.m3u8", playback.master, name="playback-master"),
     path("play/t/<str:token>/manifest.mpd", playback.mpd, name="playback-mpd"),
     path("play/<uuid:session_id>/heartbeat", playback.heartbeat, name="playback-heartbeat"),

@@ -58,7 +58,9 @@ def test_replay_inside_the_window_and_old_timestamps_are_refused(client):
     node = node_make("mumbai")
     signed = heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport())
     assert post(client, *signed).status_code == 200
-    assert post(client, *signed).status_code == 409
+    replayed = post(client, *signed)
+    assert replayed.status_code == 409
+    assert replayed.json()["code"] == "replay" and replayed.json()["message"], "the platform's error format"
     stale = heartbeat_request_build(node_id=node.pk, secret=node.secret, report=HeartbeatReport(),
                                     timestamp=int(time.time()) - 3600)
     assert post(client, *stale).status_code == 403
@@ -68,7 +70,15 @@ def test_invalid_figures_are_refused(client):
     node = node_make("mumbai")
     body, headers = heartbeat_request_build(node_id=node.pk, secret=node.secret,
                                             report=HeartbeatReport(hit_ratio=3.0))
-    assert post(client, body, headers).status_code == 400
+    refused = post(client, body, headers)
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"code", "message", "fields", "extra"} and refused.json()["code"] == "invalid"
+
+
+def test_pathways_are_for_staff_outside_debug(client, settings):
+    settings.DEBUG = False
+    refused = client.get("/edge/api/pathways")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
 
 
 def test_heartbeat_needs_post_and_no_login(client):

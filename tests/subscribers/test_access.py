@@ -57,7 +57,9 @@ def test_every_way_a_session_loses_its_access_puts_it_on_the_list(video, client,
         last_heartbeat_at=timezone.now() - timedelta(seconds=settings.PLAYBACK_SESSION_TTL + 1))
     assert playback_session_revoked(session_id=str(quiet.pk), now=timezone.now())
     sign_in(client, user, profile)
-    assert client.get(reverse("watch", args=[video.public_id])).status_code == 200
+    page = client.get(reverse("watch", args=[video.public_id]))
+    assert page.status_code == 200
+    assert client.post(page.context["start"]["start"]).status_code == 201  # the page's script starts it
     web = PlaybackSession.objects.get(device__startswith="web-")
     sessions = [stopped, signed_out, replaced, quiet, web]
     assert revoked_ids(before) == {str(quiet.pk)}

@@ -23,6 +23,7 @@ from catalog.services import (
 from streaming.core.api.auth import IsStaff
 from streaming.core.api.base import ApiView
 from streaming.core.api.errors import error_responses
+from streaming.core.errors import ApplicationError
 
 from ..selectors import job_latest_for_video
 
@@ -131,21 +132,28 @@ class UploadDetailApi(ApiView):
                                "application/offset+octet-stream); Upload-Offset "
                                "must equal the bytes received so far (else 409 `offset_mismatch` with "
                                "`extra.offset`). After a broken connection, GET/HEAD the upload and go on "
-                               "from its offset.",
+                               "from its offset. A Content-Length is required (411 `length_required` "
+                               "for chunked transfer encoding).",
                    parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True,
                                                 description="Byte offset of this chunk in the file.")],
                    request={"application/octet-stream": OpenApiTypes.BINARY},
                    responses={204: OpenApiResponse(description="Stored; the Upload-Offset header is the new offset."),
-                              **error_responses(400, 401, 403, 404, 409, 415)})
+                              **error_responses(400, 401, 403, 404, 409, 411, 415)})
     def patch(self, request, upload_id):
         upload = _upload(upload_id)
         if request.content_type.split(";")[0].strip() not in CHUNK_TYPES:
             raise UnsupportedMediaType(request.content_type)
+        if "chunked" in request.headers.get("Transfer-Encoding", "").lower() \
+                or not request.headers.get("Content-Length", "").strip().isdigit():
+            # Django reads exactly Content-Length bytes of a body: without it a chunk
+            # would be stored as 0 bytes and answered 204 as if all went well.
+            raise ApplicationError("Send each chunk with a Content-Length header; chunked transfer "
+                                   "encoding is not accepted here.", code="length_required")
         try:
             offset = int(request.headers.get("Upload-Offset", ""))
-            length = int(request.headers.get("Content-Length") or 0)
         except ValueError as exc:
             raise ValidationError({"Upload-Offset": ["Send the chunk's byte offset as an integer."]}) from exc
+        length = int(request.headers["Content-Length"])
         if offset < 0:
             raise ValidationError({"Upload-Offset": ["Must be 0 or more."]})
         new_offset = source_upload_chunk_write(upload=upload, offset=offset, stream=request._request,

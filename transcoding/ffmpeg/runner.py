@@ -4,7 +4,12 @@ Every run gets its own process group, killed and reaped whatever ends the
 run: a progress callback that raises (a cancelled job), the worker being
 interrupted or timed out (dramatiq raises into the thread), or a stall: no
 progress for TRANSCODE_STALL_SECONDS, which kills ffmpeg and fails the
-attempt with a reason, so a frozen encoder never holds a chunk "running"."""
+attempt with a reason, so a frozen encoder never holds a chunk "running".
+
+When the worker process itself dies (SIGKILL, out of memory), no ``finally``
+runs: on Linux the kernel kills ffmpeg with it (PR_SET_PDEATHSIG), and every
+run's group is written down in the process's work folder, so the next start
+on this machine kills whatever is left (transcoding.workdir.dead_sweep)."""
 from __future__ import annotations
 
 import logging
@@ -18,6 +23,9 @@ from collections.abc import Callable, Sequence
 
 from django.conf import settings
 
+from streaming.core.processes import parent_death_signal
+
+from .. import workdir
 from .errors import MediaError, explain, scrub
 
 logger = logging.getLogger(__name__)
@@ -26,6 +34,11 @@ ProgressCallback = Callable[[int], None]
 # Fields of a -progress block whose change means ffmpeg is getting somewhere
 # (frames for video; audio-only runs advance out_time and total_size).
 PROGRESS_KEYS = ("frame", "out_time_us", "total_size")
+
+
+# In the child between fork and exec: SIGKILL when the thread that started it
+# goes away (it waits for ffmpeg, so that happens only when its process dies).
+_die_with_parent = parent_death_signal(signal.SIGKILL)
 
 
 def process_group_kill(proc: subprocess.Popen) -> None:
@@ -90,15 +103,18 @@ def run(args: Sequence[str], *, on_frames: ProgressCallback | None = None,
     with tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)  # its own process group
+                                    start_new_session=True,  # its own process group
+                                    preexec_fn=_die_with_parent)
         except FileNotFoundError as exc:
             raise MediaError(f"{args[0]} is not installed on this worker.", retryable=True) from exc
         try:
+            workdir.ffmpeg_started(proc.pid)
             with Watchdog(proc, stall=stall, timeout=timeout) as watchdog:
                 _follow(proc, watchdog, on_frames=on_frames, every=every)
                 code = proc.wait()
         finally:
             process_group_kill(proc)
+            workdir.ffmpeg_ended(proc.pid)
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     if watchdog.reason:

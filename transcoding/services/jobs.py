@@ -78,25 +78,33 @@ def job_retry(*, job: TranscodeJob) -> TranscodeJob:
             video_processing_mark(video_id=job.video_id)
         job.status = TranscodeJob.Status.ENCODING
         job.save(update_fields=["status", "error", "finished_at"])
-        missing: list[Chunk] = []
-        merges: list[str] = []
-        for ladder in job.ladders.exclude(status=CodecLadder.Status.DONE):
-            if ladder.status == CodecLadder.Status.MERGING:
-                merges.append(ladder.codec)
-                continue
-            chunks = list(ladder_chunks(job.pk, ladder.codec).exclude(status=Chunk.Status.DONE))
-            Chunk.objects.filter(pk__in=[c.pk for c in chunks]).update(status=Chunk.Status.PENDING, error="",
-                                                                        progress=0)
-            missing += chunks
-            ladder.status, ladder.error, ladder.finished_at = CodecLadder.Status.ENCODING, "", None
-            ladder.save(update_fields=["status", "error", "finished_at"])
-            if not chunks:
-                merges.append(ladder.codec)  # everything encoded: only the merge was missing
-        transaction.on_commit(lambda: chunks_send(chunks=missing))
-        for codec in merges:
-            transaction.on_commit(functools.partial(_merge_again, job.pk, codec))
-        transaction.on_commit(lambda: job_finish_if_complete(job_id=job.pk))
+        job_missing_send(job=job)
     return job
+
+
+def job_missing_send(*, job: TranscodeJob) -> None:
+    """Inside the caller's transaction on ``job``: send again what the
+    database says is missing, ladder by ladder (chunks not done; a merge
+    asked for, or owed because every chunk is done), once it commits. Staff
+    Retry and the take-over of a dead worker's job both come here."""
+    missing: list[Chunk] = []
+    merges: list[str] = []
+    for ladder in job.ladders.exclude(status=CodecLadder.Status.DONE):
+        if ladder.status == CodecLadder.Status.MERGING:
+            merges.append(ladder.codec)
+            continue
+        chunks = list(ladder_chunks(job.pk, ladder.codec).exclude(status=Chunk.Status.DONE))
+        Chunk.objects.filter(pk__in=[c.pk for c in chunks]).update(status=Chunk.Status.PENDING, error="",
+                                                                    progress=0)
+        missing += chunks
+        ladder.status, ladder.error, ladder.finished_at = CodecLadder.Status.ENCODING, "", None
+        ladder.save(update_fields=["status", "error", "finished_at"])
+        if not chunks:
+            merges.append(ladder.codec)  # everything encoded: only the merge was missing
+    transaction.on_commit(lambda: chunks_send(chunks=missing))
+    for codec in merges:
+        transaction.on_commit(functools.partial(_merge_again, job.pk, codec))
+    transaction.on_commit(lambda: job_finish_if_complete(job_id=job.pk))
 
 
 def _merge_again(job_id: int, codec: str) -> None:

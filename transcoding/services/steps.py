@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from django.conf import settings
+from ..workdir import scratch  # noqa: F401  (inside this process's work folder, swept if it dies)
 
 
 class JobGone(Exception):
     """The job was cancelled or failed elsewhere; stop quietly."""
-
-
-@contextmanager
-def scratch(label: str) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix=f"transcode-{label}-", dir=settings.TRANSCODE_WORK_DIR) as d:
-        yield Path(d)
 
 
 def worker_name() -> str:

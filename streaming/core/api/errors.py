@@ -3,13 +3,20 @@
 Every error answer is ``{"code": str, "message": str, "fields": {name: [str]},
 "extra": {...}}``. Services raise ``ApplicationError``; its code decides the
 HTTP status here, once (``STATUS_BY_CODE``); DRF's own exceptions (validation,
-authentication, throttling, 404) are reshaped into the same body."""
+authentication, throttling, 404) are reshaped into the same body, and so are
+Django's refusals of a request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413;
+a suspicious file name: 400). Anything else is a bug: logged with its
+traceback, reported like Django does (so the test client re-raises it), and
+answered as a 500 in the same format, never as an HTML page."""
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.core.signals import got_request_exception
+from django.http import Http404, JsonResponse, UnreadablePostError
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -46,6 +53,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "token_invalid": status.HTTP_401_UNAUTHORIZED,
     "token_expired": status.HTTP_401_UNAUTHORIZED,
     "storage_error": status.HTTP_502_BAD_GATEWAY,
+    "body_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "length_required": status.HTTP_411_LENGTH_REQUIRED,
+    "server_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
 }
 
 # DRF exception class -> our code.
@@ -101,17 +111,42 @@ def application_error_response(exc: ApplicationError) -> Response:
                     status=STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST))
 
 
+def django_refusal(exc: Exception) -> ApplicationError | None:
+    """Django's own refusals of a request, as application errors."""
+    if isinstance(exc, RequestDataTooBig):
+        return ApplicationError("The request body is larger than this server accepts "
+                                f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).", code="body_too_large")
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return ApplicationError("The request has too many fields or files.", code="body_too_large")
+    if isinstance(exc, SuspiciousOperation):
+        return ApplicationError(f"The request was refused: {exc}", code="invalid")
+    if isinstance(exc, UnreadablePostError):
+        return ApplicationError("The request body could not be read to its end.", code="malformed")
+    return None
+
+
+def server_error_body() -> dict:
+    return error_body(code="server_error", message="Something went wrong on our side; it has been logged. "
+                                                   "Try again later.")
+
+
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: everything an API view raises, one format."""
     if isinstance(exc, ApplicationError):
         return application_error_response(exc)
+    refusal = django_refusal(exc)
+    if refusal is not None:
+        return application_error_response(refusal)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return None  # a bug: Django answers 500 and logs it
+    if response is None:  # a bug: logged and reported as Django would, answered in our format
+        request = context.get("request")
+        logger.error("Internal Server Error: %s", getattr(request, "path", "?"), exc_info=exc)
+        got_request_exception.send(sender=None, request=getattr(request, "_request", request))
+        return Response(server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     detail = getattr(exc, "detail", None)
     # A specific code given where the exception was raised (token_expired) wins.
     code = getattr(detail, "code", None) if not isinstance(exc, exceptions.ValidationError) else None
@@ -160,6 +195,7 @@ _DESCRIPTIONS = {
     404: "No such object, or not visible to this account, profile or country.",
     405: "Method not allowed.",
     409: "Conflict with the current state (screens in use, session ended, name taken, upload offset).",
+    411: "A Content-Length header is required (code `length_required`).",
     413: "Body too large.",
     415: "Unsupported media type.",
     429: "Throttled: wait `extra.retry_after` seconds (also in the Retry-After header).",
@@ -170,3 +206,32 @@ _DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict:
     """Error answers for an operation's ``extend_schema(responses=...)``."""
     return {s: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[s]) for s in statuses}
+
+
+# --- errors Django answers itself (handler400/403/404/500) ---------------------------
+
+_PAGE_ERRORS = {
+    400: ("bad_request", "The request was refused."),
+    403: ("permission_denied", "You may not do that."),
+    404: ("not_found", "No such page or object."),
+    500: ("server_error", "Something went wrong on our side; it has been logged. Try again later."),
+}
+
+
+def json_or_page(page_view, *, status_code: int, json_prefixes: tuple[str, ...]):
+    """A handlerNNN that answers the error format under ``json_prefixes`` (the
+    API, the player's JSON endpoints) and Django's page elsewhere: errors that
+    happen before a view runs (a bad Host header, a body too large for a
+    middleware) or, with DEBUG off, in a plain Django view."""
+
+    def handler(request, exception=None):
+        if request.path.startswith(json_prefixes):
+            refusal = django_refusal(exception) if exception is not None else None
+            if refusal is not None:
+                body = error_body(code=refusal.code, message=refusal.message)
+                return JsonResponse(body, status=STATUS_BY_CODE.get(refusal.code, status_code))
+            code, message = _PAGE_ERRORS[status_code]
+            return JsonResponse(error_body(code=code, message=message), status=status_code)
+        return page_view(request) if exception is None else page_view(request, exception)
+
+    return handler

@@ -43,17 +43,23 @@ class TokensSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(help_text="Keep in secure storage; trade it at /auth/refresh/ once.")
     refresh_expires_at = serializers.DateTimeField()
     device = serializers.CharField(help_text="This sign-in's device id: one screen for playback.")
+    trusted_device = serializers.CharField(required=False, help_text=(
+        "Sign-in and sign-up only: keep it, and send it with later sign-ins to this account: after many "
+        "failed attempts at an account from anywhere, sign-ins without it wait, with it they do not."))
 
     @staticmethod
-    def of(issued: IssuedTokens) -> dict:
+    def of(issued: IssuedTokens, *, trusted: bool = False) -> dict:
         s = issued.session
-        return {
+        answer = {
             "token_type": "Bearer", "access_token": issued.access_token,
             "access_expires_at": s.access_expires_at,
             "access_expires_in": settings.API_ACCESS_TOKEN_TTL,
             "refresh_token": issued.refresh_token, "refresh_expires_at": s.refresh_expires_at,
             "device": s.device,
         }
+        if trusted:
+            answer["trusted_device"] = services.trusted_device_proof(user=s.user)
+        return answer
 
 
 class PlanListApi(ApiView):
@@ -96,8 +102,8 @@ class SignUpApi(ApiView):
         v = data.validated_data
         services.account_create(username=v["username"], email=v["email"], password=v["password"], plan=v["plan"])
         issued = services.api_sign_in(username=v["username"], password=v["password"],
-                             ip=client_ip(request) or "unknown", device_name=v["device_name"])
-        return Response(TokensSerializer.of(issued), status=status.HTTP_201_CREATED)
+                                      ip=client_ip(request) or "unknown", device_name=v["device_name"])
+        return Response(TokensSerializer.of(issued, trusted=True), status=status.HTTP_201_CREATED)
 
 
 class SignInApi(ApiView):
@@ -113,18 +119,22 @@ class SignInApi(ApiView):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=128, write_only=True)
         device_name = serializers.CharField(max_length=80, required=False, default="")
+        trusted_device = serializers.CharField(max_length=500, required=False, default="", allow_blank=True,
+                                               help_text="The proof an earlier sign-in to this account gave.")
 
     @extend_schema(tags=[TAG], auth=[], operation_id="auth_sign_in", request=InputSerializer,
                    summary="Sign in: an access token and a refresh token",
                    description="Wrong credentials: 401 `bad_credentials`. After repeated failures for an "
-                               "account or an address: 429 `throttled` (same counters as the web sign-in), "
-                               "and the endpoint itself is rate limited per address.",
+                               "account or an address: 429 `throttled` with `extra.retry_after` (same counters "
+                               "as the web sign-in); after many failures at the account from anywhere, "
+                               "attempts without this app's `trusted_device` proof wait a growing delay. "
+                               "The endpoint itself is rate limited per address.",
                    responses={200: TokensSerializer, **error_responses(400, 401, 429)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         issued = services.api_sign_in(**data.validated_data, ip=client_ip(request) or "unknown")
-        return Response(TokensSerializer.of(issued))
+        return Response(TokensSerializer.of(issued, trusted=True))
 
 
 class RefreshApi(ApiView):

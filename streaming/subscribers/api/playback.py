@@ -16,7 +16,7 @@ from transcoding.models import Codec
 
 from .. import selectors, services
 from ..models import PlaybackSession
-from ..services import QOE_FIELDS
+from ..services import MAX_SECONDS, QOE_FIELDS, QOE_MAX
 from .common import country_of, profile_of
 
 TAG = "Playback"
@@ -59,8 +59,9 @@ class SessionSerializer(serializers.Serializer):
     duration = serializers.FloatField(allow_null=True, help_text="Seconds.")
     expires_at = serializers.DateTimeField(help_text="Media URLs and the session stop working then.")
     max_height = serializers.IntegerField(help_text="The plan's highest rung (short side).")
-    heartbeat_interval = serializers.IntegerField(help_text="Seconds between heartbeats; a session "
-                                                  "without one for PLAYBACK_SESSION_TTL frees its screen.")
+    heartbeat_interval = serializers.IntegerField(help_text=(
+        "Seconds between heartbeats. Keep sending them while paused: a session without one for "
+        "PLAYBACK_SESSION_TTL loses its screen and its tokens for good (edges refuse it)."))
     edge = PathwaySerializer(help_text="The first pathway: the edge chosen for this device.")
     pathways = PathwaySerializer(many=True, help_text="All pathways in steering order (origin last).")
     poster_url = serializers.URLField(help_text="Poster image on the first pathway.")
@@ -156,18 +157,25 @@ def own_session(request, session_id) -> PlaybackSession:
                              pk=session_id, user=request.user)
 
 
-class QoESerializer(serializers.Serializer):
-    """Player figures since the session started (CTA-2066 terms); counters only grow."""
+def _figure(column: str, **kwargs) -> serializers.IntegerField:
+    """A QoE figure: 0 up to what its column holds; null (not measured yet) is skipped."""
+    return serializers.IntegerField(min_value=0, max_value=QOE_MAX[column], required=False, allow_null=True,
+                                    **kwargs)
 
-    startup_ms = serializers.IntegerField(min_value=0, required=False, help_text="Press play to first frame.")
-    watch_ms = serializers.IntegerField(min_value=0, required=False)
-    stall_count = serializers.IntegerField(min_value=0, required=False)
-    stall_ms = serializers.IntegerField(min_value=0, required=False)
-    switch_count = serializers.IntegerField(min_value=0, required=False)
-    error_count = serializers.IntegerField(min_value=0, required=False)
-    last_error = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    level_height = serializers.IntegerField(min_value=0, required=False, help_text="Rung playing now.")
-    edge = serializers.CharField(max_length=80, required=False, allow_blank=True,
+
+class QoESerializer(serializers.Serializer):
+    """Player figures since the session started (CTA-2066 terms); counters only
+    grow. Each is bounded by the column that stores it."""
+
+    startup_ms = _figure("startup_ms", help_text="Press play to first frame.")
+    watch_ms = _figure("watch_ms")
+    stall_count = _figure("stall_count")
+    stall_ms = _figure("stall_ms")
+    switch_count = _figure("switch_count")
+    error_count = _figure("error_count")
+    last_error = serializers.CharField(max_length=300, required=False, allow_blank=True, allow_null=True)
+    level_height = _figure("level_height", help_text="Rung playing now.")
+    edge = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True,
                                  help_text="Pathway id serving now.")
 
 
@@ -184,15 +192,18 @@ class PlaybackHeartbeatApi(ApiView):
         class Meta:
             ref_name = "PlaybackHeartbeatInput"
 
-        position = serializers.FloatField(min_value=0, max_value=10**7, help_text="Seconds played to.")
-        duration = serializers.FloatField(min_value=0, max_value=10**7, required=False, allow_null=True)
+        position = serializers.FloatField(min_value=0, max_value=MAX_SECONDS, help_text=(
+            "Seconds played to: within the video (a little past its end is taken as the end)."))
+        duration = serializers.FloatField(min_value=0, max_value=MAX_SECONDS, required=False, allow_null=True,
+                                          help_text="The player's figure; the server's own duration wins.")
         state = serializers.ChoiceField(choices=["playing", "paused", "buffering", "ended"], default="playing",
                                         help_text="'ended' marks the video watched.")
         qoe = QoESerializer(required=False)
 
     @extend_schema(tags=[TAG], operation_id="playback_heartbeat", request=InputSerializer,
                    summary="Heartbeat: keep the screen, save the position, report QoE",
-                   description="Send every `heartbeat_interval` seconds. 409 `session_ended` or "
+                   description="Send every `heartbeat_interval` seconds, paused or playing: "
+                               "silence past PLAYBACK_SESSION_TTL ends the session. 409 `session_ended` or "
                                "`session_expired`: start playback again.",
                    responses={200: HeartbeatResultSerializer, **error_responses(400, 401, 404, 409)})
     def post(self, request, session_id):
@@ -210,7 +221,7 @@ class PlaybackStopApi(ApiView):
         class Meta:
             ref_name = "PlaybackStopInput"
 
-        position = serializers.FloatField(min_value=0, max_value=10**7, required=False, allow_null=True,
+        position = serializers.FloatField(min_value=0, max_value=MAX_SECONDS, required=False, allow_null=True,
                                           help_text="Seconds played to, saved as the resume point.")
 
     @extend_schema(tags=[TAG], operation_id="playback_stop", request=InputSerializer,

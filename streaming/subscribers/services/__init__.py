@@ -1,6 +1,8 @@
 """Writes of the subscriber side; public names re-exported."""
 from .accounts import (  # noqa: F401
     account_create,
+    login_account_wait,
+    login_account_wait_text,
     login_attempt_allowed,
     login_failure_record,
     login_success_record,
@@ -12,6 +14,8 @@ from .accounts import (  # noqa: F401
     subscription_change_plan,
     subscription_start,
     subscription_update,
+    trusted_device_check,
+    trusted_device_proof,
 )
 from .manifests import (  # noqa: F401
     codecs_parse,
@@ -27,13 +31,17 @@ from .manifests import (  # noqa: F401
 )
 from .my_list import my_list_add, my_list_remove  # noqa: F401
 from .playback import (  # noqa: F401
+    MAX_SECONDS,
     QOE_FIELDS,
+    QOE_MAX,
+    playback_allowed,
     playback_heartbeat,
     playback_start,
     playback_stop,
     progress_record,
     qoe_record,
     resume_position,
+    screens_check,
     screens_in_use,
     session_codecs_choose,
     subscription_active,

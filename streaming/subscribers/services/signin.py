@@ -13,16 +13,30 @@ from streaming.core.tokens import IssuedTokens, api_session_open, api_session_re
 
 from ..models import PlaybackSession
 from ..viewer import device_id
-from .accounts import login_attempt_allowed, login_failure_record, login_success_record, login_wait_text
+from .accounts import (
+    login_account_wait,
+    login_account_wait_text,
+    login_attempt_allowed,
+    login_failure_record,
+    login_success_record,
+    login_wait_text,
+    trusted_device_check,
+)
 
 
-def api_sign_in(*, username: str, password: str, ip: str, device_name: str = "") -> IssuedTokens:
-    """Check the password with the same failure counting as the web sign-in,
-    then open a sign-in for this app install."""
+def api_sign_in(*, username: str, password: str, ip: str, device_name: str = "",
+                trusted_device: str = "") -> IssuedTokens:
+    """Check the password with the same failure counting as the web sign-in
+    (``trusted_device``: the proof an earlier sign-in gave this app), then
+    open a sign-in for this app install."""
     if not login_attempt_allowed(username=username, ip=ip):
         raise ApplicationError(f"Too many failed sign-in attempts. Wait {login_wait_text()}, "
                                "or reset your password.", code="throttled",
                                extra={"retry_after": settings.LOGIN_FAILURE_WINDOW})
+    trusted = trusted_device_check(proof=trusted_device, username=username)
+    wait = login_account_wait(username=username, trusted=trusted)
+    if wait:
+        raise ApplicationError(login_account_wait_text(wait), code="throttled", extra={"retry_after": wait})
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         login_failure_record(username=username, ip=ip)

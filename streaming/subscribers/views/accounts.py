@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -60,8 +61,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+TRUSTED_DEVICE_COOKIE = "trusted_device"
+
+
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Sign-in refused for a while after repeated failures from one address."""
+    """Sign-in refused for a while after repeated failures from one address,
+    and slowed after repeated failures at one account from anywhere, except
+    on a browser that signed in to it before (services.login_account_wait)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -74,6 +80,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if not services.login_attempt_allowed(username=username, ip=ip):
             raise ValidationError(self.error_messages["throttled"], code="throttled",
                                   params={"wait": services.login_wait_text()})
+        proof = self.request.COOKIES.get(TRUSTED_DEVICE_COOKIE, "") if self.request else ""
+        wait = services.login_account_wait(
+            username=username, trusted=services.trusted_device_check(proof=proof, username=username))
+        if wait:
+            raise ValidationError(services.login_account_wait_text(wait), code="throttled")
         try:
             cleaned = super().clean()
         except ValidationError:
@@ -90,6 +101,14 @@ class SignInView(LoginView):
     def get_success_url(self) -> str:
         target = self.get_redirect_url()
         return f"{reverse('profiles')}?next={target}" if target else reverse("profiles")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # This browser is now the account's own: the account's delay spares it.
+        response.set_cookie(TRUSTED_DEVICE_COOKIE, services.trusted_device_proof(user=form.get_user()),
+                            max_age=settings.LOGIN_TRUSTED_DEVICE_SECONDS, httponly=True, samesite="Lax",
+                            secure=not settings.DEBUG)
+        return response
 
 
 @login_required

@@ -116,6 +116,8 @@ def test_range_requests(ladder, tmp_path):
         assert (status, body) == (206, segments[3][-100:])
         status, headers, _ = http_get(seg, {"Range": "bytes=200000-"})
         assert status == 416 and headers["Content-Range"] == "bytes */100000"
+        status, headers, _ = http_get(seg, {"Range": "bytes=-0"})
+        assert status == 416 and headers["Content-Range"] == "bytes */100000", "a zero-byte suffix selects nothing"
 
 
 def test_eviction_keeps_the_cache_under_its_cap(ladder, tmp_path):

@@ -86,6 +86,34 @@ def test_the_example_client_explains_a_wrong_password_without_a_traceback(live_s
     assert down.returncode == 2 and "Traceback" not in down.stderr and "cannot reach" in down.stderr.lower()
 
 
+@pytest.mark.slow
+def test_the_example_client_keeps_its_trusted_device_proof_and_is_not_slowed_by_a_guesser(
+        live_server, tmp_path, fresh_counters, settings):
+    from streaming.subscribers.services.accounts import login_failure_record, trusted_device_check
+    from tests.factories import PASSWORD
+
+    subscriber_make(username="tablet")
+    device_file = tmp_path / "app" / "device.json"
+
+    def client_run(*extra):
+        return subprocess.run(
+            [sys.executable, "examples/mobile_client.py", "--base-url", live_server.url, "--username", "tablet",
+             "--password", PASSWORD, *extra], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    first = client_run("--device-file", str(device_file))
+    assert "signed in as tablet" in first.stdout, first.stderr
+    assert device_file.stat().st_mode & 0o077 == 0, "kept like a password"
+    import json
+
+    assert trusted_device_check(proof=json.loads(device_file.read_text())["tablet"], username="tablet")
+    settings.LOGIN_ACCOUNT_FREE_FAILURES = 0  # someone elsewhere guesses this account's password
+    login_failure_record(username="tablet", ip="203.0.113.9")
+    stranger = client_run("--device-file", str(tmp_path / "other.json"))
+    assert "sign-in refused" in stranger.stderr.lower() and "signed in" not in stranger.stdout, stranger.stdout
+    again = client_run("--device-file", str(device_file))
+    assert "signed in as tablet" in again.stdout, again.stderr
+
+
 def test_the_readme_gives_the_example_clients_command():
     readme = (ROOT / "README.md").read_text()
     assert "python examples/mobile_client.py --base-url" in readme

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from streaming.subscribers.models import QoEReport
+from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.selectors import qoe_by_edge
 from streaming.subscribers.services import playback_start, playback_stop, session_token
 from tests.factories import subscriber_make, video_ready_make
@@ -53,13 +53,13 @@ def test_master_playlist_by_token_forged_and_ended(ready_video, client):
     assert client.get(reverse("playback-master", args=[token])).status_code == 410
 
 
-def test_watch_page_renders_the_player_with_a_signed_master(ready_video, client):
+def test_watch_page_renders_the_player_which_starts_a_signed_master(ready_video, client):
     user, profile = subscriber_make()
     page = sign_in(client, user, profile).get(reverse("watch", args=[ready_video.public_id]))
     assert page.status_code == 200
-    config = page.context["config"]
+    assert b'id="player-start"' in page.content and not PlaybackSession.objects.filter(user=user).exists()
+    config = client.post(page.context["start"]["start"]).json()
     assert config["master"].startswith("/play/t/") and config["hls"]["sri"].startswith("sha384-")
-    assert b'id="player-config"' in page.content
 
 
 def test_the_stop_beacon_carries_qoe_so_short_sessions_have_a_startup_time(ready_video, client):
@@ -75,15 +75,16 @@ def test_the_stop_beacon_carries_qoe_so_short_sessions_have_a_startup_time(ready
 
 
 def test_the_watch_page_gives_the_player_its_start(client, run_transcode, clips):
-    """Per codec the player may choose (here H.264 alone): the master
-    inline, the rungs on the first pathway with their rates; when the server
-    last heard the position, and a preconnect to the edge."""
+    """The start's answer, per codec the player may choose (here H.264
+    alone): the master inline, the rungs on the first pathway with their
+    rates; when the server last heard the position, and the edge's origin to
+    preconnect to. The page runs the startup code inline."""
     job = run_transcode(clips.motion)
     video = job.video
     user, profile = subscriber_make()
     sign_in(client, user, profile)
     page = client.get(reverse("watch", args=[video.public_id]))
-    config = page.context["config"]
+    config = client.post(page.context["start"]["start"]).json()
     assert list(config["start"]) == ["h264"], "a start per codec the title has"
     start = config["start"]["h264"]
     assert start["masterText"].startswith("#EXTM3U") and "#EXT-X-STREAM-INF" in start["masterText"]
@@ -93,8 +94,9 @@ def test_the_watch_page_gives_the_player_its_start(client, run_transcode, clips)
     assert start["audio"]["url"].endswith("/audio/index.m3u8")
     assert 1.5 <= start["segmentSeconds"] <= 2.5  # the test profile's 2 s segments
     assert config["resumeAt"] == 0 and config["profile"] == profile.pk
+    assert config["edgeOrigin"].startswith("http")  # player-start.js preconnects to it
     html = page.content.decode()
-    assert 'rel="preconnect"' in html
     # The startup code runs inline, before the stylesheet (an inline script waits for one before it).
     assert html.index("PlayerStartup.begin(") < html.index('rel="stylesheet"')
+    assert html.index("player-start") < html.index('rel="stylesheet"')
     assert "player/startup.js" not in html

@@ -1,6 +1,11 @@
 """`manage.py transcode PATH [--title NAME]`: ingest a local file through
 the same pipeline as an upload, with a progress bar; the last line printed is
-the storage location of the master playlist."""
+the storage location of the master playlist.
+
+Run again after it was interrupted (Ctrl-C, a crash, SIGKILL), the same
+command picks up the same job instead of uploading the file again: its
+worker, as it starts, takes over what the dead process left
+(transcoding/services/recovery.py)."""
 from __future__ import annotations
 
 import time
@@ -12,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Title
 from catalog.services import title_create, video_create
+from streaming.core.broker import embedded_worker_start
 from transcoding.models import Codec, CodecLadder, TranscodeJob
 from transcoding.progressbar import ProgressBar
 from transcoding.services import job_start
@@ -82,10 +88,20 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {source}")
         name = title or source.stem.replace("_", " ").replace("-", " ").title()
         title_obj = Title.objects.filter(name=name).first() or title_create(name=name)
-        with source.open("rb") as fh:
-            video = video_create(title=title_obj, source=File(fh, name=source.name))
-        job = video.jobs.order_by("-created_at").first() or job_start(video=video)
-        self.stdout.write(f"Transcoding {source.name} as “{title_obj.name}” (video {video.public_id}, job {job.pk})")
+        embedded_worker_start()  # resends what a dead run of this command left undone
+        active = (TranscodeJob.objects.filter(video__title=title_obj, video__source_name=source.name,
+                                              status__in=TranscodeJob.ACTIVE)
+                  .select_related("video").order_by("-created_at").first())
+        if active is not None:
+            video, job = active.video, active
+            self.stdout.write(f"Resuming the transcode of {source.name} as “{title_obj.name}” "
+                              f"(video {video.public_id}, job {job.pk}, {job.status})")
+        else:
+            with source.open("rb") as fh:
+                video = video_create(title=title_obj, source=File(fh, name=source.name))
+            job = video.jobs.order_by("-created_at").first() or job_start(video=video)
+            self.stdout.write(f"Transcoding {source.name} as “{title_obj.name}” "
+                              f"(video {video.public_id}, job {job.pk})")
         job = job_watch(job.pk, stdout=self.stdout, timeout=timeout)
         if job.status != TranscodeJob.Status.DONE:
             raise CommandError(f"Transcode {job.status}: {job.error}")

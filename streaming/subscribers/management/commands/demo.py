@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo_data import demo_artwork_load, demo_catalog_load
 from edge.demo import demo_edges_start, demo_edges_stop
+from streaming.core.broker import embedded_worker_start
 from streaming.core.processes import exit_with_parent, port_free, stop, wait_http
 
 from ...models import Plan, Profile
@@ -85,6 +86,9 @@ class Command(BaseCommand):
         ports = [] if no_edges else _ports(edge_ports)
         if not no_serve:
             self._ports_check(host, int(port), ports)  # before minutes of transcoding, not after
+        # At once, not at the first upload: a demo killed mid-transcode is taken
+        # over here (its job finishes, its ffmpeg and scratch are cleaned up).
+        embedded_worker_start()
         password = os.environ.get("DEMO_ADMIN_PASSWORD", "streaming-demo")
         admin = self._admin(password)
         viewer_password = os.environ.get("DEMO_VIEWER_PASSWORD", "watch-demo-1")
