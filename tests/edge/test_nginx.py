@@ -86,6 +86,8 @@ def test_nginx_serves_signed_segments_caches_and_refuses_forgeries(nginx_edge):
     status, headers, body = http_get(url, {"Range": "bytes=1000-1999"})
     assert (status, body) == (206, edge["segment"][1000:2000])
     assert headers["Content-Range"] == "bytes 1000-1999/300000"
+    status, headers, _ = http_get(url, {"Range": "bytes=-0"})
+    assert status == 416 and headers["Content-Range"] == "bytes */300000", "a zero-byte suffix selects nothing"
     # an older key still verifies (rotation)
     assert http_get(edge_url(edge, "v720/seg_00001.m4s", key_id="n1"))[0] == 200
     # refusals, decided by njs with our keys
