@@ -54,7 +54,7 @@ def test_the_agent_pulls_the_plan_through_nginx_in_the_window_at_the_cap_and_res
     settings.EDGE_SIGNING_KEYS_RAW = KEYS_RAW
     settings.EDGE_FILL_RATE_MBPS = 2.0
     settings.EDGE_FILL_WINDOW = _closed_window()
-    media = settings.MEDIA_ROOT
+    media = tmp_path / "origin"
     title = title_with_ladder(media, "Pushed", 12)
     plays(title, zone="frankfurt", count=2)
     node = node_make("frankfurt", port=free_port())

@@ -14,6 +14,7 @@ import pytest
 
 from edge.nginx import JS_MODULE
 from edge.signing import token_issue, video_path_prefix
+from streaming.core import storage
 from tests.conftest import free_port
 from tests.edge.servers import FETCHES, NGINX, NginxEdgeProcess, Runedge, ThreadedApp, counting_origin_app, http_get
 from tests.factories import node_make
@@ -49,17 +50,17 @@ needs_nginx = pytest.mark.skipif(not (os.path.exists(NGINX) and os.path.exists(J
 
 @pytest.fixture
 def ladder(tmp_path, settings):
-    """One rendition in the media folder (the origin path's storage) and the
-    same files in a folder an HTTP origin serves."""
+    """One rendition in this test's storage (the origin path's: a folder or
+    an S3 bucket) and the same files in a folder an HTTP origin serves."""
     settings.EDGE_SIGNING_KEYS_RAW = KEYS_RAW
     video = uuid.uuid4()
     segment = os.urandom(50_000)
-    roots = [settings.MEDIA_ROOT, tmp_path / "origin"]
-    for root in roots:
-        folder = root / "hls" / str(video) / "v720"
-        folder.mkdir(parents=True)
-        (folder / "seg_00001.m4s").write_bytes(segment)
-    return video, segment, roots[1]
+    key = f"hls/{video}/v720/seg_00001.m4s"
+    storage.put_bytes(key, segment)
+    origin = tmp_path / "origin"
+    (origin / key).parent.mkdir(parents=True)
+    (origin / key).write_bytes(segment)
+    return video, segment, origin
 
 
 def _url(base: str, video, rest: str) -> str:

@@ -8,6 +8,7 @@ import io
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +20,7 @@ from edge.heartbeat import FILL_PLAN_PATH, signed_get_headers
 from edge.models import FillPlan
 from edge.popularity import popularity_by_zone
 from edge.services import fill_plans_build
+from streaming.core import storage
 from streaming.subscribers.models import PlaybackSession
 from tests.conftest import free_port
 from tests.edge.servers import FETCH_LOG, FETCHES, Runedge, ThreadedApp, counting_origin_app, wait_until
@@ -28,14 +30,19 @@ KEYS_RAW = "f1:push-fill-test-secret-0123456789"
 SEGMENT = 50_000
 
 
-def title_with_ladder(media, name: str, segments: int) -> Video:
+def title_with_ladder(origin: Path | None, name: str, segments: int) -> Video:
+    """A ready title with one rendition in this test's storage (local folder
+    or S3 bucket: the fill planner lists it there) and, when ``origin`` is
+    given, the same files in that folder for an HTTP origin to serve."""
     title = Title.objects.create(name=name, slug=f"{name.lower()}-{uuid.uuid4().hex[:6]}")
     video = Video.objects.create(title=title, status=Video.Status.READY, source="sources/x.mp4")
-    folder = media / "hls" / str(video.public_id) / "v720"
-    folder.mkdir(parents=True)
-    (folder / "index.m3u8").write_bytes(b"#EXTM3U\n")
-    for i in range(segments):
-        (folder / f"seg_{i:05d}.m4s").write_bytes(os.urandom(SEGMENT))
+    files = {"index.m3u8": b"#EXTM3U\n", **{f"seg_{i:05d}.m4s": os.urandom(SEGMENT) for i in range(segments)}}
+    for name_, data in files.items():
+        key = f"hls/{video.public_id}/v720/{name_}"
+        storage.put_bytes(key, data)
+        if origin is not None:
+            (origin / key).parent.mkdir(parents=True, exist_ok=True)
+            (origin / key).write_bytes(data)
     return video
 
 
@@ -52,8 +59,7 @@ def plays(video: Video, *, zone: str, count: int, days_ago: float = 0) -> None:
 
 @pytest.mark.django_db
 def test_popularity_per_zone_comes_from_playback_sessions(settings):
-    media = settings.MEDIA_ROOT
-    hit, niche, old = (title_with_ladder(media, n, 1) for n in ("Hit", "Niche", "Old"))
+    hit, niche, old = (title_with_ladder(None, n, 1) for n in ("Hit", "Niche", "Old"))
     plays(hit, zone="mumbai", count=3)
     plays(niche, zone="mumbai", count=1)
     plays(niche, zone="frankfurt", count=2)
@@ -65,8 +71,7 @@ def test_popularity_per_zone_comes_from_playback_sessions(settings):
 
 @pytest.mark.django_db
 def test_plans_split_a_zones_titles_over_its_nodes_within_their_budgets(settings):
-    media = settings.MEDIA_ROOT
-    big, small = title_with_ladder(media, "Big", 12), title_with_ladder(media, "Small", 4)
+    big, small = title_with_ladder(None, "Big", 12), title_with_ladder(None, "Small", 4)
     plays(big, zone="mumbai", count=5)
     plays(small, zone="mumbai", count=2)
     plays(big, zone="frankfurt", count=3)
@@ -106,7 +111,7 @@ def test_the_plan_is_served_to_its_node_only(client, settings):
     other = node_beat(node_make("mumbai", 2))
     node.cache_max_bytes = 10**9
     node.save()
-    video = title_with_ladder(settings.MEDIA_ROOT, "One", 2)
+    video = title_with_ladder(None, "One", 2)
     plays(video, zone="mumbai", count=1)
     fill_plans_build(nodes=[node])
     response = client.get(FILL_PLAN_PATH, headers=signed_get_headers(node_id=node.pk, secret=node.secret,
@@ -133,7 +138,7 @@ def test_runedge_pulls_its_plan_in_the_window_at_the_rate_cap_and_resumes_after_
     settings.EDGE_SIGNING_KEYS_RAW = KEYS_RAW
     settings.EDGE_FILL_RATE_MBPS = 2.0  # 250 kB/s: the 16 objects below take about three seconds
     settings.EDGE_FILL_WINDOW = _closed_window()
-    media = settings.MEDIA_ROOT
+    media = tmp_path / "origin"
     first, second = title_with_ladder(media, "First", 10), title_with_ladder(media, "Second", 5)
     plays(first, zone="mumbai", count=4)
     plays(second, zone="mumbai", count=1)

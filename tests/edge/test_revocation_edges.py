@@ -29,12 +29,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
 from edge.nginx import JS_MODULE
+from streaming.core import storage
 from streaming.subscribers.models import PlaybackSession
 from tests.conftest import free_port
 from tests.edge.servers import (
@@ -156,10 +156,14 @@ def delivery(live_server, tmp_path, settings, monkeypatch):
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "playback_start", "1000/minute")
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "sign_in", "1000/minute")
     video = video_ready_make(title=title_make(name="Revocation Test"), width=1280, height=720, duration=600.0)
-    media = Path(settings.MEDIA_ROOT)
-    folder = media / "hls" / str(video.public_id) / "v720"
-    folder.mkdir(parents=True)
-    (folder / "seg_00001.m4s").write_bytes(os.urandom(20_000))
+    # The segment in this test's storage (the origin path's: a folder or an S3
+    # bucket) and in the folder the edges' origin serves.
+    media = tmp_path / "origin"
+    key = f"hls/{video.public_id}/v720/seg_00001.m4s"
+    segment = os.urandom(20_000)
+    storage.put_bytes(key, segment)
+    (media / key).parent.mkdir(parents=True)
+    (media / key).write_bytes(segment)
     user, profile = subscriber_make(plan="basic")
 
     run_node = node_make("mumbai", port=free_port())

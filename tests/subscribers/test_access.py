@@ -14,6 +14,7 @@ from django.utils import timezone
 from edge.models import EdgeNode
 from edge.revocation import session_is_revoked
 from edge.selectors import heartbeat_answer
+from streaming.core import storage
 from streaming.core.errors import ApplicationError
 from streaming.subscribers.access import playback_session_revoked, playback_sessions_revoked_since
 from streaming.subscribers.models import PlaybackSession
@@ -142,9 +143,7 @@ def test_origin_path_steering_and_master_refuse_a_revoked_session_at_once(video,
     user, profile = subscriber_make(plan="premium")
     session = start(user, profile, video, "tv")
     token = session_token(session=session)
-    media = settings.MEDIA_ROOT / "hls" / str(video.public_id) / "v720"
-    media.mkdir(parents=True)
-    (media / "seg_00001.m4s").write_bytes(b"x" * 100)
+    storage.put_bytes(f"hls/{video.public_id}/v720/seg_00001.m4s", b"x" * 100)
     origin = f"/edge/origin/t/{token}/hls/{video.public_id}/v720/seg_00001.m4s"
     steering = reverse("edge:steering", kwargs={"token": token})
     assert client.get(origin).status_code == 200

@@ -20,6 +20,12 @@ def positions_repair(apps, schema_editor):
         for field in fields:
             for lookup, bound in out_of_range.items():
                 rows.filter(**{f"{field}__{lookup}": bound}).update(**{field: 0.0})
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates leave deferred foreign-key checks pending, and PostgreSQL
+        # refuses ALTER TABLE (the constraints below, same transaction) on a
+        # table with pending trigger events: run the checks now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

@@ -25,7 +25,11 @@ def demo_env(tmp_path_factory):
     var = tmp_path_factory.mktemp("demo-var")
     env = {**os.environ, "VAR_DIR": str(var), "DJANGO_DEBUG": "1", "PYTHONUNBUFFERED": "1",
            "EDGE_HEARTBEAT_INTERVAL": "1"}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # The embedded defaults, whatever services this run's environment points
+    # the suite at: the demo must not migrate or write a shared database.
+    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "DRAMATIQ_BROKER_URL", "CACHE_URL",
+                 "S3_BUCKET", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        env.pop(name, None)
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
     return env
 
