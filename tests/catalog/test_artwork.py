@@ -186,5 +186,7 @@ def test_a_finished_transcode_gives_its_title_artwork(run_transcode, clips):
 
     job = run_transcode(clips.motion)
     assert job.status == "done", job.error
-    art = wait_for(lambda: list(Artwork.objects.filter(title=job.video.title)), what="artwork from the frame")
-    assert {a.kind for a in art} == {"poster", "backdrop"} and {a.origin for a in art} == {"video"}
+    # The poster and the backdrop are saved one after the other: wait for both.
+    art = wait_for(lambda: (rows := list(Artwork.objects.filter(title=job.video.title))) and len(rows) >= 2 and rows,
+                   what="poster and backdrop from the frame")
+    assert sorted(a.kind for a in art) == ["backdrop", "poster"] and {a.origin for a in art} == {"video"}
