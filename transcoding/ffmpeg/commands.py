@@ -21,6 +21,7 @@ def aac_options(*, bitrate: int) -> dict:
 def chunk_args(
     *, source: MediaInput, video_start: float, fps: Fraction, start_frame: int, end_frame: int,
     rungs: Sequence[Rung], outputs: Sequence[Path], gop: int, preset: str, codec: str = "h264",
+    deinterlace: str = "",
 ) -> list[str]:
     """Decode a chunk once, scale it to every rung of one codec, encode each
     rung with that codec's options (``encoders.rung_options``) to the
@@ -38,6 +39,14 @@ def chunk_args(
     has no reordering at the container level) and is timed by frame count
     when packaged. The output is deterministic: the same chunk encodes to
     the same bytes.
+
+    ``deinterlace`` ("tff" or "bff", the field shown first) makes every
+    field a frame of its own (bwdif, ``send_field``) before the rate is
+    made constant and before scaling: ``fps`` is then the field rate
+    (50 for 25i), so the output keeps the source's motion, sampled 50
+    times a second; ``send_frame`` would halve it (25p from 25i judders
+    on every pan). The parity is the probe's, not bwdif's guess: frames
+    a decoder does not flag as interlaced would be taken as top field first.
     """
     container = CODECS[codec].intermediate
     start_s = float(Fraction(start_frame) / fps)
@@ -46,9 +55,11 @@ def chunk_args(
     stream = ffmpeg_builder.input(
         source.location, ss=f"{seek:.6f}", to=f"{end_s + 1.0:.6f}", **source.options()
     ).video
+    stream = stream.filter("setpts", f"PTS-{video_start:.6f}/TB")
+    if deinterlace:
+        stream = stream.filter("bwdif", mode="send_field", parity=deinterlace, deint="all")
     stream = (
-        stream.filter("setpts", f"PTS-{video_start:.6f}/TB")
-        .filter("fps", fps=f"{fps.numerator}/{fps.denominator}")
+        stream.filter("fps", fps=f"{fps.numerator}/{fps.denominator}")
         .filter("trim", start_pts=start_frame, end_pts=end_frame)
     )
     split = stream.filter_multi_output("split", len(rungs))

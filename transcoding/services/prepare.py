@@ -45,9 +45,12 @@ def job_prepare(*, job_id: int) -> None:
         job_fail(job_id=job_id, reason=exc.message)
         return
     profile = job.profile
-    fps = ladder.output_fps(info.fps, profile.max_fps)
+    # The source's motion, kept: a variable-rate source at its fastest
+    # stretch, an interlaced one at its field rate (both capped by the profile).
+    fps = ladder.output_fps(info.motion_fps, profile.max_fps)
     gop = ladder.gop_frames(fps, profile.keyframe_seconds)
-    total = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps)
+    total = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps,
+                                 constant=not info.vfr)
     ladders = {
         codec: {"preset": spec["preset"],
                 "rungs": [r.as_dict() for r in ladder.rungs_for(width=info.width, height=info.height,
@@ -66,6 +69,7 @@ def job_prepare(*, job_id: int) -> None:
         "segment_seconds": profile.segment_seconds,
         "audio_bitrate": profile.audio_bitrate_kbps * 1000,
         "ladders": ladders,
+        "deinterlace": info.parity,  # "tff"/"bff": bwdif, one frame per field
     }
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job_id)
@@ -88,5 +92,8 @@ def job_prepare(*, job_id: int) -> None:
             Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, codec="", index=0)
         pending = list(job.chunks.exclude(status=Chunk.Status.DONE).order_by("pk"))
         transaction.on_commit(lambda: chunks_send(chunks=pending))
-    logger.info("job %s: %d frames at %s fps, %s, %d chunks per codec", job_id, total, plan["fps"],
+    logger.info("job %s: %d frames at %s fps%s%s, %s, %d chunks per codec", job_id, total, plan["fps"],
+                f" (variable rate, {info.frame_rate} on average)" if info.vfr else "",
+                f" (deinterlaced, {info.field_order})" if info.parity else "",
                 ", ".join(f"{codec} {len(spec['rungs'])} rungs" for codec, spec in ladders.items()), len(chunks))
+
