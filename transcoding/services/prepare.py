@@ -51,6 +51,11 @@ def job_prepare(*, job_id: int) -> None:
     gop = ladder.gop_frames(fps, profile.keyframe_seconds)
     total = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps,
                                  constant=not info.vfr)
+    too_big = source_cost_refusal(width=info.coded_width, height=info.coded_height,
+                                  frames=max(info.frames, total))
+    if too_big:
+        job_fail(job_id=job_id, reason=too_big)
+        return
     ladders = {
         codec: {"preset": spec["preset"],
                 "rungs": [r.as_dict() for r in ladder.rungs_for(width=info.width, height=info.height,
@@ -97,3 +102,24 @@ def job_prepare(*, job_id: int) -> None:
                 f" (deinterlaced, {info.field_order})" if info.parity else "",
                 ", ".join(f"{codec} {len(spec['rungs'])} rungs" for codec, spec in ladders.items()), len(chunks))
 
+
+def source_cost_refusal(*, width: int, height: int, frames: int) -> str:
+    """Why a source is refused for what it would cost, or "": decoding and
+    scaling are paid per source pixel for every frame the pipeline makes
+    (``TRANSCODE_MAX_PIXEL_FRAMES``)."""
+    limit = int(settings.TRANSCODE_MAX_PIXEL_FRAMES)
+    cost = width * height * frames
+    if limit <= 0 or cost <= limit:
+        return ""
+    hours = limit / (3840 * 2160 * 60 * 3600)
+    return (f"The video is too large to transcode: {width}×{height} pixels × {frames:,} frames is "
+            f"{_count(cost)} pixels, over this site's limit of {_count(limit)}"
+            + (f" (about {hours:.1f} hours of 4K at 60 fps)" if hours >= 0.1 else "")
+            + ". Upload a shorter or smaller version.")
+
+
+def _count(n: int) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if n >= size:
+            return f"{n / size:.2f} {word}"
+    return f"{n:,}"
