@@ -268,8 +268,8 @@ def _source_info(data: dict, scan: PacketScan | None = None) -> SourceInfo:
 def _variable_rate(stream: dict, scan: PacketScan | None, average: Fraction) -> tuple[bool, Fraction]:
     """Whether the frames come faster in places than on average, and the
     rate to encode at so that none is dropped there: the container's own
-    base rate (``r_frame_rate``) when it is fast enough, else the first of
-    ``VFR_RATES`` at or above the fastest stretch."""
+    base rate (``r_frame_rate``) when it is that fast (within 5%), else the
+    first of ``VFR_RATES`` at or above the fastest stretch."""
     tb = _fraction(stream.get("time_base"))
     if scan is None or not tb or scan.shortest <= 0 or scan.count < 4 or scan.span <= 0:
         return False, average
@@ -278,7 +278,10 @@ def _variable_rate(stream: dict, scan: PacketScan | None, average: Fraction) -> 
     if fastest <= mean * VFR_MARGIN:  # the timestamps' mean: some containers claim their fastest rate as average
         return False, average
     base = _fraction(stream.get("r_frame_rate"))
-    if base and fastest / VFR_MARGIN <= base <= MAX_FPS:
+    # The container's base rate when it is the fastest stretch's (60000/1001
+    # stays exact); not a far higher one (a phone's 120 or 90000 time base
+    # for a clip that never runs above 30 would double every frame).
+    if base and fastest / VFR_MARGIN <= base <= min(fastest * VFR_MARGIN, MAX_FPS):
         return True, base.limit_denominator(1001)
     for rate in VFR_RATES:
         if rate * VFR_MARGIN >= fastest:
