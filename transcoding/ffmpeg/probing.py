@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import threading
 from array import array
 from collections.abc import Sequence
@@ -157,31 +158,37 @@ def packet_scan(args: Sequence[str], *, timeout: float) -> PacketScan:
     """Run ffprobe listing each packet's ``pts,dts`` (CSV) and read its lines
     as they come: a 12-hour source has millions of packets, too many to
     hold as JSON."""
-    try:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError as exc:
-        raise MediaError(f"{args[0]} is not installed on this worker.", retryable=True) from exc
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    stamps = array("q")
-    count = 0
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if not line.strip():  # ffprobe's CSV has an empty line after some packets
-                continue
-            count += 1
-            for value in line.split(b",")[:2]:
-                if value.strip().lstrip(b"-").isdigit():
-                    stamps.append(int(value))
-                    break
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        code = proc.wait()
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # Errors go to a file, not a pipe: a damaged file's messages could fill
+    # a pipe nobody reads while stdout is being read, and both would wait.
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError as exc:
+            raise MediaError(f"{args[0]} is not installed on this worker.", retryable=True) from exc
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        stamps = array("q")
+        count = 0
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if not line.strip():  # ffprobe's CSV has an empty line after some packets
+                    continue
+                count += 1
+                for value in line.split(b",")[:2]:
+                    if value.strip().lstrip(b"-").isdigit():
+                        stamps.append(int(value))
+                        break
+            code = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        errors.seek(0)
+        stderr = errors.read(200_000).decode(errors="replace")
     if code != 0:
         if code < 0:
             raise MediaError("Reading the file took too long; it may be damaged.", detail=scrub(stderr))

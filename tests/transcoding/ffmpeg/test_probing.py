@@ -8,7 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from transcoding.ffmpeg.probing import _scan_figures, _variable_rate
+from transcoding.ffmpeg import MediaError, ffprobe_bin
+from transcoding.ffmpeg.probing import _scan_figures, _variable_rate, packet_scan
 
 
 def judge(stamps: list[int], *, time_base: str, r_frame_rate: str = "0/0", average: Fraction = Fraction(30)):
@@ -63,3 +64,11 @@ def test_too_few_frames_to_judge():
     assert judge([0, 40, 50], time_base="1/1000")[0] is False
     assert judge([0], time_base="1/1000")[0] is False
     assert judge([], time_base="1/1000")[0] is False
+
+
+def test_the_scan_reports_ffprobe_s_error_and_is_killed_when_too_slow(tmp_path):
+    with pytest.raises(MediaError):
+        packet_scan([ffprobe_bin(), "-v", "error", "-show_entries", "packet=pts,dts", "-of", "csv=p=0",
+                     str(tmp_path / "missing.mp4")], timeout=30)
+    with pytest.raises(MediaError, match="took too long"):
+        packet_scan(["sleep", "5"], timeout=0.2)
