@@ -170,9 +170,15 @@ def _artwork(*, rungs: list[dict], joined: dict[str, Path], out: Path, frames: i
     seconds = float(frames / fps)
     last_frame = float((frames - 1) / fps)
     poster = out / "poster.jpg"
-    ffmpeg.run(ffmpeg.poster_args(input_path=joined[top["name"]], output=poster,
-                                  at=max(0.0, min(seconds * 0.25, 10.0, last_frame)), height=min(720, top["height"])))
-    if not poster.exists() or poster.stat().st_size == 0:
+    # Seeking in the joined MPEG-TS lands on no keyframe when none follows
+    # the point (a 2 s title is one GOP): ffmpeg then writes nothing and
+    # exits 0, so the first frame, which seeking always finds, is the fallback.
+    for at in (max(0.0, min(seconds * 0.25, 10.0, last_frame)), 0.0):
+        ffmpeg.run(ffmpeg.poster_args(input_path=joined[top["name"]], output=poster, at=at,
+                                      height=min(720, top["height"])))
+        if poster.exists() and poster.stat().st_size > 0:
+            break
+    else:
         raise ffmpeg.MediaError("No poster frame could be taken from the encoded video.")
     every = max(2.0, math.ceil(seconds / MAX_THUMBNAILS))
     count = max(1, math.ceil(seconds / every))

@@ -206,6 +206,15 @@ def test_a_one_frame_source_publishes_a_poster_and_nothing_dangling(run_transcod
     assert numbers(out / "poster.jpg", "image2,mjpeg,jpeg_pipe") == [0], "the poster is the clip's frame"
 
 
+def test_a_title_of_one_keyframe_interval_gets_a_poster(run_transcode, clips, tmp_path):
+    """2 s at 1080p is one GOP: seeking to 0.5 s in it finds no keyframe and
+    ffmpeg wrote no poster (exit code 0), which the title used to publish
+    without; the first frame is the fallback."""
+    job = run_transcode(clips.hd)
+    assert job.status == "done", job.error
+    download_package(job.video, tmp_path / "pkg")
+    assert (tmp_path / "pkg" / "poster.jpg").stat().st_size > 1000
+
 def test_a_source_over_the_pixel_frames_cap_is_refused_with_a_reason(run_transcode, clips, settings):
     settings.TRANSCODE_MAX_PIXEL_FRAMES = 640 * 360 * 100  # the 6 s motion clip has 180 frames
     job = run_transcode(clips.motion)
