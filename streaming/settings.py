@@ -357,6 +357,14 @@ TRANSCODE_STALE_SECONDS = float(os.environ.get("TRANSCODE_STALE_SECONDS", "120")
 # attempt fails with a reason (then retried), so a frozen encoder never holds
 # a chunk "running" for ever.
 TRANSCODE_STALL_SECONDS = float(os.environ.get("TRANSCODE_STALL_SECONDS", "120"))
+# Largest source we transcode, in source pixels x frames made (frames at the
+# output rate, e.g. a field rate after deinterlacing). Cost grows with it:
+# about 2.5e-9 CPU-s per pixel-frame for the H.264 ladder (issue 12: 0.17
+# CPU-s per 8192x8192 frame), more per extra codec. The default is 4 hours
+# of 3840x2160 at 60 fps (7.2e12, about 5 CPU-hours for H.264): every film
+# or event we expect fits, while the largest file the probe limits allow
+# (8192x8192, 12 hours) is refused instead of taking ~60 CPU-hours. 0: no cap.
+TRANSCODE_MAX_PIXEL_FRAMES = int(os.environ.get("TRANSCODE_MAX_PIXEL_FRAMES", str(3840 * 2160 * 60 * 3600 * 4)))
 # Start a transcode as soon as a source is uploaded.
 TRANSCODE_ON_UPLOAD = env_bool("TRANSCODE_ON_UPLOAD", True)
 

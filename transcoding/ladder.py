@@ -256,10 +256,12 @@ def chunk_plan(*, total_frames: int, gop: int, segment_seconds: int, keyframe_se
             for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
 
 
-def output_frames(*, source_frames: int, duration: float, source_fps: Fraction, fps: Fraction) -> int:
+def output_frames(*, source_frames: int, duration: float, source_fps: Fraction, fps: Fraction,
+                  constant: bool = True) -> int:
     """How many frames the constant-rate output has: the source's count when
-    the rate is kept, otherwise the duration at the new rate."""
-    if fps == source_fps:
+    a constant rate is kept, otherwise the duration at the new rate (a
+    variable-rate source's frames do not come at ``source_fps``)."""
+    if constant and fps == source_fps:
         return source_frames
     return max(1, int(round(duration * fps)))
 

@@ -123,6 +123,25 @@ def test_every_ffmpeg_command_for_a_source_whitelists_protocols_and_demuxers(sou
         inputs_are_whitelisted(argv, remote=source.remote)
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=["local", "signed-url"])
+def test_the_probe_s_packet_scan_whitelists_too(source, monkeypatch, tmp_path):
+    """The probe's second ffprobe (every packet's timestamps) opens the
+    source with the same whitelists as the first."""
+    stream = {"index": 0, "codec_type": "video", "width": 640, "height": 360, "avg_frame_rate": "30/1",
+              "time_base": "1/30", "duration": "2.0"}
+    monkeypatch.setattr(probing, "ffprobe_json", lambda args, timeout: {"streams": [stream], "format": {}})
+    scans = []
+    monkeypatch.setattr(probing, "packet_scan", lambda args, timeout: scans.append(list(args)) or probing.PacketScan(
+        count=60, span=59, shortest=1))
+    if not source.remote:
+        path = tmp_path / "film.mov"
+        path.write_bytes(b"\x00\x00\x00\x18ftypqt  " + b"\x00" * 64)
+        source = ffmpeg.MediaInput.local(path)
+    info = ffmpeg.probe(source)
+    assert info.frames == 60 and not info.vfr
+    assert len(scans) == 1
+    inputs_are_whitelisted(scans[0], remote=source.remote)
+
 def test_commands_on_our_own_intermediates_are_whitelisted_too(tmp_path, monkeypatch):
     ts = tmp_path / "joined.ts"
     commands = [

@@ -21,6 +21,7 @@ def aac_options(*, bitrate: int) -> dict:
 def chunk_args(
     *, source: MediaInput, video_start: float, fps: Fraction, start_frame: int, end_frame: int,
     rungs: Sequence[Rung], outputs: Sequence[Path], gop: int, preset: str, codec: str = "h264",
+    deinterlace: str = "",
 ) -> list[str]:
     """Decode a chunk once, scale it to every rung of one codec, encode each
     rung with that codec's options (``encoders.rung_options``) to the
@@ -38,6 +39,14 @@ def chunk_args(
     has no reordering at the container level) and is timed by frame count
     when packaged. The output is deterministic: the same chunk encodes to
     the same bytes.
+
+    ``deinterlace`` ("tff" or "bff", the field shown first) makes every
+    field a frame of its own (bwdif, ``send_field``) before the rate is
+    made constant and before scaling: ``fps`` is then the field rate
+    (50 for 25i), so the output keeps the source's motion, sampled 50
+    times a second; ``send_frame`` would halve it (25p from 25i judders
+    on every pan). The parity is the probe's, not bwdif's guess: frames
+    a decoder does not flag as interlaced would be taken as top field first.
     """
     container = CODECS[codec].intermediate
     start_s = float(Fraction(start_frame) / fps)
@@ -46,9 +55,11 @@ def chunk_args(
     stream = ffmpeg_builder.input(
         source.location, ss=f"{seek:.6f}", to=f"{end_s + 1.0:.6f}", **source.options()
     ).video
+    stream = stream.filter("setpts", f"PTS-{video_start:.6f}/TB")
+    if deinterlace:
+        stream = stream.filter("bwdif", mode="send_field", parity=deinterlace, deint="all")
     stream = (
-        stream.filter("setpts", f"PTS-{video_start:.6f}/TB")
-        .filter("fps", fps=f"{fps.numerator}/{fps.denominator}")
+        stream.filter("fps", fps=f"{fps.numerator}/{fps.denominator}")
         .filter("trim", start_pts=start_frame, end_pts=end_frame)
     )
     split = stream.filter_multi_output("split", len(rungs))
@@ -254,3 +265,54 @@ def sample_args(*, output: Path, seconds: int, width: int, height: int, fps: int
         acodec="aac", **{"b:a": "160k"}, movflags="+faststart", t=seconds,
     )
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+# Frame numbers drawn as NUMBER_BITS black/white blocks across the top half of
+# the picture, least significant bit on the left, read back exactly (no OCR).
+NUMBER_BITS = 12
+
+
+def numbered_clip_args(*, output: Path, size: str = "640x360", count: int, times: str = "N/30",
+                       extra: dict | None = None) -> list[str]:
+    """``count`` frames, frame n showing n in binary blocks (``NUMBER_BITS``
+    of them) over the top half and a moving test pattern below; frame n
+    presented at ``times`` seconds (an ffmpeg expression of N, e.g. a
+    variable rate), timestamps written as they are (``-fps_mode
+    passthrough``). x264 ultrafast, or ``extra`` options."""
+    width = int(size.split("x")[0])
+    block = width // NUMBER_BITS
+    bits = ffmpeg_builder.input(f"color=black:size={size}:rate=60", f="lavfi").video.filter(
+        "geq", lum=f"if(lt(Y,H/2),if(lt(X,{block * NUMBER_BITS}),255*mod(floor(N/pow(2,floor(X/{block}))),2),128),128)",
+        cb=128, cr=128)
+    pattern = ffmpeg_builder.input(f"testsrc2=size={size}:rate=60", f="lavfi").video.filter(
+        "crop", "iw", "ih/2", 0, "ih/2")
+    # A fine time base, and rounding: setpts truncates, and 2+3/60 s computed
+    # in floating point would land a tick early, on the frame before.
+    video = bits.overlay(pattern, x=0, y="H/2").filter("settb", "1/15360").filter("setpts", f"round(({times})/TB)")
+    options = {"vcodec": "libx264", "preset": "ultrafast", "crf": 12, "pix_fmt": "yuv420p", "frames:v": count,
+               "fps_mode": "passthrough", **(extra or {})}
+    out = ffmpeg_builder.output(video, str(output), **options)
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def interlaced_clip_args(*, reference: Path, output: Path, first: str = "tff") -> list[str]:
+    """Interlace a progressive clip (two frames make one, a field each, at half
+    the rate) and encode it as interlaced H.264 (``+ilme+ildct``) with its
+    field order declared, as a camera or a broadcast recording would."""
+    inp = ffmpeg_builder.input(str(reference), **local_input_options(reference, "matroska"))
+    video = inp.video.filter("interlace", scan=first)
+    out = ffmpeg_builder.output(video, str(output), vcodec="libx264", preset="ultrafast", crf=8, pix_fmt="yuv420p",
+                                flags="+ilme+ildct", field_order="tt" if first == "tff" else "bb",
+                                **({"top": 1} if first == "tff" else {"top": 0}))
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def gray_frames_args(*, input_path: Path, width: int, height: int, demuxers: str = PACKAGE_DEMUXERS) -> list[str]:
+    """Every decoded frame of one of our files (or, with the hls demuxer
+    allowed, a media playlist), in presentation order, as raw 8-bit gray
+    pictures of ``width`` x ``height`` on stdout: for reading back frame numbers."""
+    inp = ffmpeg_builder.input(str(input_path), **local_input_options(input_path, demuxers))
+    video = inp.video.filter("scale", width, height).filter("format", "gray")
+    out = ffmpeg_builder.output(video, "-", f="rawvideo", fps_mode="passthrough").global_args(
+        "-hide_banner", "-v", "error")
+    return out.compile(cmd=ffmpeg_bin())

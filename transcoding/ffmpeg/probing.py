@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
+import threading
+from array import array
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -17,6 +20,17 @@ MIN_SIDE, MAX_SIDE = 32, 8192
 MAX_ASPECT = 4.0
 MAX_DURATION = 12 * 3600
 MAX_FPS = 240
+# A source is variable-rate when a rate sustained over three frames runs this
+# much above its average (ms timestamps jitter a CFR source by ~3%).
+VFR_MARGIN = 1.05
+# Rates a variable-rate source is encoded at: the first at or above its
+# fastest stretch. Whole numbers only: 60 for a 59.94 burst repeats one frame
+# in a thousand, 59.94 for a 60 one would drop one (millisecond timestamps
+# cannot tell them apart).
+VFR_RATES = (24, 25, 30, 48, 50, 60, 72, 90, 100, 120, 144, 240)
+# Field orders (ffprobe's ``field_order``) of interlaced sources, and which
+# field is shown first: t(op) or b(ottom) coded first, then displayed first.
+INTERLACED = {"tt": "tff", "bt": "tff", "bb": "bff", "tb": "bff"}
 
 
 @dataclass
@@ -36,10 +50,33 @@ class SourceInfo:
     format_name: str = ""
     bit_rate: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Timing, from every packet's timestamp (``-count_packets`` alone does
+    # not say): ``frame_rate`` is the average; a variable-rate source
+    # (``vfr``) also has the rate of its fastest stretch, rounded up to a
+    # whole one (``max_frame_rate``), which the pipeline encodes at so that
+    # no frame is dropped.
+    vfr: bool = False
+    max_frame_rate: str = ""
+    # ffprobe's field_order: "progressive", "tt", "bb", "tb", "bt", "unknown" or "".
+    field_order: str = ""
 
     @property
     def fps(self) -> Fraction:
         return Fraction(self.frame_rate)
+
+    @property
+    def parity(self) -> str:
+        """"tff"/"bff" for an interlaced source (which field comes first), else ""."""
+        return INTERLACED.get(self.field_order, "")
+
+    @property
+    def motion_fps(self) -> Fraction:
+        """How often the source samples motion, what the pipeline keeps (up
+        to the profile's cap): its fastest stretch for a variable-rate
+        source; twice the frame rate for an interlaced one (each field is a
+        moment of its own, deinterlaced into a frame of its own)."""
+        rate = Fraction(self.max_frame_rate) if self.vfr and self.max_frame_rate else self.fps
+        return rate * 2 if self.parity else rate
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -95,14 +132,78 @@ def probe(source: MediaInput, *, head: bytes | None = None, size: int | None = N
             head, size = fh.read(512), path.stat().st_size
     if head is not None and size is not None:
         source_precheck(head=head, size=size)
-    args = [ffprobe_bin(), "-v", "error", "-of", "json", "-show_format", "-show_streams"]
-    if count_packets:
-        args.append("-count_packets")
-    for key, value in source.options().items():
-        args += [f"-{key}", value]
-    args.append(source.location)
+    options = [arg for key, value in source.options().items() for arg in (f"-{key}", value)]
+    args = [ffprobe_bin(), "-v", "error", "-of", "json", "-show_format", "-show_streams", *options, source.location]
     data = ffprobe_json(args, timeout=timeout)
-    return _source_info(data)
+    scan = None
+    if count_packets:
+        video = _video_stream(data)
+        scan = packet_scan([ffprobe_bin(), "-v", "error", "-select_streams", str(int(video.get("index") or 0)),
+                            "-show_entries", "packet=pts,dts", "-of", "csv=p=0", *options, source.location],
+                           timeout=timeout)
+    return _source_info(data, scan)
+
+
+@dataclass(frozen=True)
+class PacketScan:
+    """Every packet of the video stream, read once: how many, and how fast
+    the frames come (in the stream's time base)."""
+
+    count: int
+    span: int          # last timestamp - first
+    shortest: int      # the shortest gap held over three frames in a row (0: unknown)
+
+
+def packet_scan(args: Sequence[str], *, timeout: float) -> PacketScan:
+    """Run ffprobe listing each packet's ``pts,dts`` (CSV) and read its lines
+    as they come: a 12-hour source has millions of packets, too many to
+    hold as JSON."""
+    # Errors go to a file, not a pipe: a damaged file's messages could fill
+    # a pipe nobody reads while stdout is being read, and both would wait.
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError as exc:
+            raise MediaError(f"{args[0]} is not installed on this worker.", retryable=True) from exc
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        stamps = array("q")
+        count = 0
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if not line.strip():  # ffprobe's CSV has an empty line after some packets
+                    continue
+                count += 1
+                for value in line.split(b",")[:2]:
+                    if value.strip().lstrip(b"-").isdigit():
+                        stamps.append(int(value))
+                        break
+            code = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        errors.seek(0)
+        stderr = errors.read(200_000).decode(errors="replace")
+    if code != 0:
+        if code < 0:
+            raise MediaError("Reading the file took too long; it may be damaged.", detail=scrub(stderr))
+        raise MediaError(explain(stderr), detail=scrub(stderr))
+    return _scan_figures(count, stamps)
+
+
+def _scan_figures(count: int, stamps: array) -> PacketScan:
+    ordered = sorted(set(stamps))  # presentation order; a repeated timestamp is one moment
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    # A rate counts when it holds for three frames: one frame stamped early
+    # (a glitch) does not make a whole title twice as fast.
+    held = [max(a, b) for a, b in zip(gaps, gaps[1:], strict=False)]
+    return PacketScan(count=count, span=(ordered[-1] - ordered[0]) if ordered else 0,
+                      shortest=min(held) if held else 0)
 
 
 def _rotation(stream: dict) -> int:
@@ -113,19 +214,24 @@ def _rotation(stream: dict) -> int:
     return int(tag) % 360 if tag else 0
 
 
-def _source_info(data: dict) -> SourceInfo:
+def _video_stream(data: dict) -> dict:
     streams = data.get("streams", [])
-    fmt = data.get("format", {})
     videos = [
         s for s in streams
         if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
     ]
-    audios = [s for s in streams if s.get("codec_type") == "audio"]
     if not videos:
-        if audios:
+        if any(s.get("codec_type") == "audio" for s in streams):
             raise MediaError("The file has no video stream (it looks like audio only).")
         raise MediaError("The file has no video stream.")
-    v = videos[0]
+    return videos[0]
+
+
+def _source_info(data: dict, scan: PacketScan | None = None) -> SourceInfo:
+    streams = data.get("streams", [])
+    fmt = data.get("format", {})
+    audios = [s for s in streams if s.get("codec_type") == "audio"]
+    v = _video_stream(data)
     coded_w, coded_h = int(v.get("width") or 0), int(v.get("height") or 0)
     rotation = _rotation(v)
     w, h = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
@@ -144,6 +250,8 @@ def _source_info(data: dict) -> SourceInfo:
     if duration > MAX_DURATION:
         raise MediaError(f"The video lasts {duration / 3600:.1f} hours; the limit is {MAX_DURATION // 3600} hours.")
     declared = int(v.get("nb_frames") or 0)
+    if scan is not None:
+        v = {**v, "nb_read_packets": scan.count}
     read = int(v.get("nb_read_packets") or 0)
     warnings: list[str] = []
     if declared and "nb_read_packets" in v and read < declared * 0.98:
@@ -151,6 +259,7 @@ def _source_info(data: dict) -> SourceInfo:
             f"The file is truncated or damaged: its index lists {declared} frames but only {read} are there."
         )
     frames = declared or read or int(round(duration * float(fps)))
+    vfr, fastest = _variable_rate(v, scan, fps)
     return SourceInfo(
         width=w, height=h, coded_width=coded_w, coded_height=coded_h, rotation=rotation,
         frame_rate=f"{fps.numerator}/{fps.denominator}", duration=float(duration),
@@ -158,8 +267,42 @@ def _source_info(data: dict) -> SourceInfo:
         has_audio=bool(audios), video_codec=v.get("codec_name", ""),
         audio_codec=audios[0].get("codec_name", "") if audios else "",
         format_name=fmt.get("format_name", ""), bit_rate=int(fmt.get("bit_rate") or 0),
-        warnings=warnings,
+        warnings=warnings, vfr=vfr, max_frame_rate=f"{fastest.numerator}/{fastest.denominator}" if vfr else "",
+        field_order=str(v.get("field_order") or ""),
     )
+
+
+def _variable_rate(stream: dict, scan: PacketScan | None, average: Fraction) -> tuple[bool, Fraction]:
+    """Whether the frames come faster in places than on average, and the
+    rate to encode at so that none is dropped there: the container's own
+    base rate (``r_frame_rate``) when it is that fast (within 5%), else the
+    first of ``VFR_RATES`` at or above the fastest stretch."""
+    tb = _fraction(stream.get("time_base"))
+    if scan is None or not tb or scan.shortest <= 0 or scan.count < 4 or scan.span <= 0:
+        return False, average
+    fastest = 1 / (scan.shortest * tb)
+    mean = (scan.count - 1) / (scan.span * tb)
+    if fastest <= mean * VFR_MARGIN:  # the timestamps' mean: some containers claim their fastest rate as average
+        return False, average
+    base = _fraction(stream.get("r_frame_rate"))
+    # The container's base rate when it is the fastest stretch's (60000/1001
+    # stays exact); not a far higher one (a phone's 120 or 90000 time base
+    # for a clip that never runs above 30 would double every frame).
+    if base and fastest / VFR_MARGIN <= base <= min(fastest * VFR_MARGIN, MAX_FPS):
+        return True, base.limit_denominator(1001)
+    for rate in VFR_RATES:
+        if rate * VFR_MARGIN >= fastest:
+            return True, Fraction(rate)
+    return True, Fraction(MAX_FPS)
+
+
+def _fraction(raw) -> Fraction | None:
+    num, _, den = str(raw or "").partition("/")
+    try:
+        value = Fraction(int(num), int(den or 1))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if value > 0 else None
 
 
 def _float(value) -> float | None:

@@ -162,6 +162,7 @@ def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
         source=source_input(job.video), video_start=job.source_info.get("video_start", 0.0),
         fps=Fraction(plan["fps"]), start_frame=chunk.start_frame, end_frame=chunk.end_frame,
         rungs=rungs, outputs=outputs, gop=plan["gop"], preset=spec["preset"], codec=chunk.codec,
+        deinterlace=plan.get("deinterlace", ""),
     )
     ffmpeg.run(args, on_frames=_progress_reporter(chunk=chunk, total=chunk.frames, mine=mine))
     for rung, path in zip(rungs, outputs, strict=True):

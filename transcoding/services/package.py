@@ -77,7 +77,7 @@ def codec_package(*, job: TranscodeJob, codec: str, tmp: Path) -> Packaged:
     renditions = [_video_rendition(job, codec, r, fps) for r in rungs]
     if codec == Codec.H264:
         renditions += _audio(job=job, out=out, tmp=tmp, media_start=float(media_start or 0.0), rungs=renditions)
-        _artwork(rungs=spec["rungs"], joined=joined, out=out, duration=plan["frames"] / fps)
+        _artwork(rungs=spec["rungs"], joined=joined, out=out, frames=plan["frames"], fps=fps)
     else:
         audio = Rendition.objects.filter(job=job, kind=Rendition.Kind.AUDIO).first()
         if audio is not None:  # packaged by the H.264 merge; every codec's variants play it
@@ -159,13 +159,27 @@ def _with_audio(rungs: list[Rendition], *, peak: int, average: int, codecs: str)
         r.codecs = f"{r.codecs},{codecs}"
 
 
-def _artwork(*, rungs: list[dict], joined: dict[str, Path], out: Path, duration: Fraction) -> None:
-    """Poster from the top rung; seek-preview sprite and its WebVTT from the lowest."""
+def _artwork(*, rungs: list[dict], joined: dict[str, Path], out: Path, frames: int, fps: Fraction) -> None:
+    """Poster from the top rung; seek-preview sprite and its WebVTT from the
+    lowest. Every file a player is handed exists: the poster is taken at a
+    frame the title has (a one-frame title's only frame) and checked; a
+    title too short for a sprite (one frame, or ffmpeg made no tile) gets
+    none, and its WebVTT has no cue, so it points at nothing."""
     top = max(rungs, key=lambda r: r["height"])
     low = min(rungs, key=lambda r: r["height"])
-    seconds = float(duration)
-    ffmpeg.run(ffmpeg.poster_args(input_path=joined[top["name"]], output=out / "poster.jpg",
-                                  at=min(seconds * 0.25, 10.0), height=min(720, top["height"])))
+    seconds = float(frames / fps)
+    last_frame = float((frames - 1) / fps)
+    poster = out / "poster.jpg"
+    # Seeking in the joined MPEG-TS lands on no keyframe when none follows
+    # the point (a 2 s title is one GOP): ffmpeg then writes nothing and
+    # exits 0, so the first frame, which seeking always finds, is the fallback.
+    for at in (max(0.0, min(seconds * 0.25, 10.0, last_frame)), 0.0):
+        ffmpeg.run(ffmpeg.poster_args(input_path=joined[top["name"]], output=poster, at=at,
+                                      height=min(720, top["height"])))
+        if poster.exists() and poster.stat().st_size > 0:
+            break
+    else:
+        raise ffmpeg.MediaError("No poster frame could be taken from the encoded video.")
     every = max(2.0, math.ceil(seconds / MAX_THUMBNAILS))
     count = max(1, math.ceil(seconds / every))
     rows = math.ceil(count / SPRITE_COLUMNS)
@@ -174,8 +188,13 @@ def _artwork(*, rungs: list[dict], joined: dict[str, Path], out: Path, duration:
     if low["height"] > low["width"]:
         tile_w, tile_h = tile_h, tile_w
     (out / "thumbs").mkdir()
-    ffmpeg.run(ffmpeg.sprite_args(input_path=joined[low["name"]], output=out / "thumbs" / "sprite.jpg",
-                                  every=every, width=tile_w, height=tile_h, columns=columns, rows=rows))
+    sprite = out / "thumbs" / "sprite.jpg"
+    if frames > 1:
+        ffmpeg.run(ffmpeg.sprite_args(input_path=joined[low["name"]], output=sprite,
+                                      every=every, width=tile_w, height=tile_h, columns=columns, rows=rows))
+    if not sprite.exists() or sprite.stat().st_size == 0:
+        sprite.unlink(missing_ok=True)
+        count = 0  # a title of less than about a second: ffmpeg's fps filter gives no tile
     (out / "thumbs" / "thumbnails.vtt").write_text(packaging.thumbnails_vtt_render(
         count=count, every=every, duration=seconds, sprite="sprite.jpg",
         width=tile_w, height=tile_h, columns=columns,

@@ -45,9 +45,17 @@ def job_prepare(*, job_id: int) -> None:
         job_fail(job_id=job_id, reason=exc.message)
         return
     profile = job.profile
-    fps = ladder.output_fps(info.fps, profile.max_fps)
+    # The source's motion, kept: a variable-rate source at its fastest
+    # stretch, an interlaced one at its field rate (both capped by the profile).
+    fps = ladder.output_fps(info.motion_fps, profile.max_fps)
     gop = ladder.gop_frames(fps, profile.keyframe_seconds)
-    total = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps)
+    total = ladder.output_frames(source_frames=info.frames, duration=info.duration, source_fps=info.fps, fps=fps,
+                                 constant=not info.vfr)
+    too_big = source_cost_refusal(width=info.coded_width, height=info.coded_height,
+                                  frames=max(info.frames, total))
+    if too_big:
+        job_fail(job_id=job_id, reason=too_big)
+        return
     ladders = {
         codec: {"preset": spec["preset"],
                 "rungs": [r.as_dict() for r in ladder.rungs_for(width=info.width, height=info.height,
@@ -66,6 +74,7 @@ def job_prepare(*, job_id: int) -> None:
         "segment_seconds": profile.segment_seconds,
         "audio_bitrate": profile.audio_bitrate_kbps * 1000,
         "ladders": ladders,
+        "deinterlace": info.parity,  # "tff"/"bff": bwdif, one frame per field
     }
     with transaction.atomic():
         job = TranscodeJob.objects.select_for_update().get(pk=job_id)
@@ -88,5 +97,29 @@ def job_prepare(*, job_id: int) -> None:
             Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, codec="", index=0)
         pending = list(job.chunks.exclude(status=Chunk.Status.DONE).order_by("pk"))
         transaction.on_commit(lambda: chunks_send(chunks=pending))
-    logger.info("job %s: %d frames at %s fps, %s, %d chunks per codec", job_id, total, plan["fps"],
+    logger.info("job %s: %d frames at %s fps%s%s, %s, %d chunks per codec", job_id, total, plan["fps"],
+                f" (variable rate, {info.frame_rate} on average)" if info.vfr else "",
+                f" (deinterlaced, {info.field_order})" if info.parity else "",
                 ", ".join(f"{codec} {len(spec['rungs'])} rungs" for codec, spec in ladders.items()), len(chunks))
+
+
+def source_cost_refusal(*, width: int, height: int, frames: int) -> str:
+    """Why a source is refused for what it would cost, or "": decoding and
+    scaling are paid per source pixel for every frame the pipeline makes
+    (``TRANSCODE_MAX_PIXEL_FRAMES``)."""
+    limit = int(settings.TRANSCODE_MAX_PIXEL_FRAMES)
+    cost = width * height * frames
+    if limit <= 0 or cost <= limit:
+        return ""
+    hours = limit / (3840 * 2160 * 60 * 3600)
+    return (f"The video is too large to transcode: {width}×{height} pixels × {frames:,} frames is "
+            f"{_count(cost)} pixels, over this site's limit of {_count(limit)}"
+            + (f" (about {hours:.1f} hours of 4K at 60 fps)" if hours >= 0.1 else "")
+            + ". Upload a shorter or smaller version.")
+
+
+def _count(n: int) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if n >= size:
+            return f"{n / size:.2f} {word}"
+    return f"{n:,}"
