@@ -393,11 +393,12 @@ LOGIN_ACCOUNT_FREE_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FREE_FAILURES", 
 LOGIN_ACCOUNT_WINDOW = int(os.environ.get("LOGIN_ACCOUNT_WINDOW", str(24 * 3600)))
 LOGIN_ACCOUNT_MAX_DELAY = int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY", "900"))
 LOGIN_TRUSTED_DEVICE_SECONDS = int(os.environ.get("LOGIN_TRUSTED_DEVICE_SECONDS", str(365 * 24 * 3600)))
-# hls.js: pinned on a CDN with SRI, with the vendored copy as the fallback.
+# hls.js: the vendored copy (static/vendor), served by the site itself, so that
+# nothing is fetched from elsewhere at run time. A deployment may set a CDN URL
+# (pinned with SRI, HLS_JS_SRI; the vendored copy stays the fallback), e.g.
+# https://cdn.jsdelivr.net/npm/hls.js@1.7.4/dist/hls.min.js
 HLS_JS_VERSION = "1.7.4"
-HLS_JS_CDN_URL = os.environ.get(
-    "HLS_JS_CDN_URL", f"https://cdn.jsdelivr.net/npm/hls.js@{HLS_JS_VERSION}/dist/hls.min.js"
-)
+HLS_JS_CDN_URL = os.environ.get("HLS_JS_CDN_URL", "")
 HLS_JS_SRI = "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Streaming <no-reply@localhost>")

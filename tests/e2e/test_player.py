@@ -112,7 +112,22 @@ def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
     assert resumed >= position - 2.5, (position, resumed)
 
 
+CDN = "https://cdn.jsdelivr.net/npm/hls.js@1.7.4/dist/hls.min.js"
+
+
+def test_hls_js_comes_from_the_site_itself_by_default(page, live, edge, title_ready):
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    user, profile = subscriber_make(plan="standard")
+    sign_in_and_open_title(page, live, user, title_ready.title.slug)
+    wait_playing(page)
+    assert page.evaluate("window.player.state.hlsSource") == "local"
+    elsewhere = {u for u in fetched if not u.startswith((live.url, edge.url, "data:", "blob:"))}
+    assert not elsewhere, elsewhere
+
+
 def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live, edge, title_ready, settings):
+    settings.HLS_JS_CDN_URL = CDN
     body = HLS_LOCAL.read_bytes()
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
@@ -122,7 +137,8 @@ def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live
     assert page.evaluate("window.player.state.hlsSource") == "cdn"
 
 
-def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge, title_ready):
+def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge, title_ready, settings):
+    settings.HLS_JS_CDN_URL = CDN
     body = HLS_LOCAL.read_bytes().replace(b"Hls", b"Hlz", 1)
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
