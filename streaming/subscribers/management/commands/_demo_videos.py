@@ -118,7 +118,12 @@ def demo_videos_ensure(*, stdout, sample_seconds: int, sample_height: int, clip_
     for item in _wanted(sample_seconds=sample_seconds, sample_height=sample_height,
                         clip_seconds=clip_seconds, clip_height=clip_height):
         videos = Video.objects.filter(title=item.title, episode=item.episode).order_by("-created_at")
-        video = videos.first()
+        # A title that plays is ready, whichever of its videos plays (staff may
+        # have uploaded another, even one that failed: that is theirs to fix,
+        # never a reason for the demo not to start). Otherwise the demo's own
+        # video (its generated source's name) is resumed, retried or made.
+        playable = [v for v in videos if video_is_playable(video=v)]
+        video = playable[0] if playable else videos.filter(source_name=item.file_name).first()
         job = video.jobs.order_by("-created_at").first() if video else None
         if video and job and video_is_playable(video=video) and job.status == TranscodeJob.Status.DONE:
             # Transcoded before titles had artwork: its frame fills in now (a new

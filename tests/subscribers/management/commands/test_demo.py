@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from io import StringIO
 
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from catalog.models import Title, Video
 from catalog.selectors import titles_visible
+from catalog.services import video_create
 from streaming.subscribers.management.commands.demo import SAMPLE_TITLE
 from tests.fixtures.broker import wait_for
 from transcoding.models import TranscodeJob
@@ -45,6 +47,18 @@ def test_demo_sets_up_accounts_catalog_and_a_playable_sample(worker, settings, d
     call_command("demo", "--no-serve", *SMALL, stdout=out)
     assert "Sample title ready" in out.getvalue() and "Transcoding" not in out.getvalue()
     assert Title.objects.get(name=SAMPLE_TITLE).videos.count() == 1
+    # Staff upload a bad file for a demo title: it fails, with its reason; the
+    # demo still starts, the title still plays from the demo's own video.
+    signal = Title.objects.get(name="The Last Signal")
+    bad = video_create(title=signal, episode=None, source=ContentFile(b"not a film\n" * 100, name="film.mp4"))
+    wait_for(lambda: TranscodeJob.objects.filter(video=bad, status=TranscodeJob.Status.FAILED).exists(),
+             what="the bad upload's job to fail")
+    out = StringIO()
+    call_command("demo", "--no-serve", *SMALL, stdout=out)
+    assert "Transcoding" not in out.getvalue(), out.getvalue()
+    assert "The Last Signal" in titles_visible(country="US").values_list("name", flat=True)
+    bad.refresh_from_db()
+    assert bad.status == Video.Status.FAILED and "not a video" in bad.error.lower(), bad.error
 
 
 def test_demo_refuses_production(settings):
