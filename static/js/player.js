@@ -85,7 +85,8 @@
   /* Every hls.js setting, in one place. */
   function hlsConfig(plan) {
     return {
-      startPosition: plan.position > 5 ? plan.position : -1,
+      // Resume wherever the viewer stopped (the title page says "Resume" from 1 s on).
+      startPosition: plan.position >= 1 ? plan.position : -1,
       // The rung to start on is chosen on MANIFEST_PARSED (startup.js), then loading starts.
       autoStartLoad: false,
       // ABR's first estimate: what startup.js knows of this network, not hls.js's 500 kb/s.

@@ -50,7 +50,7 @@ def plans_offered() -> list[Plan]:
 def continue_watching(*, profile: Profile, country: str, limit: int = 20) -> Row:
     visible = titles_visible(country=country, kids=profile.kids)
     items = list(
-        WatchProgress.objects.filter(profile=profile, completed=False, position__gt=0, title__in=visible)
+        WatchProgress.objects.filter(profile=profile, completed=False, position__gte=1, title__in=visible)
         .select_related("title").prefetch_related("title__artwork")[:limit]
     )
     return Row(key="continue", name="Continue watching", titles=[p.title for p in items],
