@@ -365,6 +365,9 @@ class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["title"]
     inlines = [AudioTrackInline, TextTrackInline]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # the add form posts no formsets
+
     def service_delete(self, obj: Video) -> None:
         services.video_delete(video=obj)
 
