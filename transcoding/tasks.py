@@ -15,6 +15,12 @@ from .models import Chunk
 HOUR_MS = 3600 * 1000
 
 
+@dramatiq.actor(queue_name="default", priority=0, max_retries=3, min_backoff=2000, time_limit=HOUR_MS)
+def text_tracks_package(video_id: int) -> None:
+    """A video's text tracks changed: package them into its ladder."""
+    services.text_tracks_package(video_id=video_id)
+
+
 @dramatiq.actor(queue_name="default", max_retries=3, min_backoff=2000, time_limit=HOUR_MS,
                 on_retry_exhausted="transcode_step_gave_up")
 def job_prepare(job_id: int) -> None:

@@ -1,0 +1,154 @@
+"""A title's languages in the pipeline: which audio tracks a job encodes
+(the source's streams, up to TRANSCODE_MAX_AUDIO_TRACKS, and uploaded
+dubs), the source's subtitle streams turned into text tracks, and the
+video's text tracks packaged into its ladder as segmented WebVTT (HLS)
+and whole-file sidecars (DASH)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from catalog.models import AudioTrack, TextTrack, Video
+from catalog.services import (
+    audio_tracks_from_probe,
+    text_track_from_source,
+    text_track_unsupported,
+)
+from catalog.subtitles import language_name, subtitle_file_read
+from streaming.core import storage
+
+from .. import ffmpeg, packaging
+from ..models import TranscodeJob
+from ..sources import source_input
+from .steps import scratch
+
+logger = logging.getLogger(__name__)
+
+
+def audio_rendition_name(index: int) -> str:
+    """``audio`` for the first track (the name ladders had before there were
+    languages), then ``audio2``, ``audio3``...: folders of the ladder."""
+    return "audio" if index == 0 else f"audio{index + 1}"
+
+
+def audio_tracks_plan(*, video: Video, info: ffmpeg.SourceInfo) -> list[dict]:
+    """What the job encodes, one entry per audio track, in menu order: the
+    source's streams as the probe found them (the first
+    TRANSCODE_MAX_AUDIO_TRACKS; the rest recorded as skipped), then the
+    dubs staff uploaded. The source's default stream (else its first) is
+    the default track."""
+    kept = audio_tracks_from_probe(video=video, streams=info.audio_streams,
+                                   limit=settings.TRANSCODE_MAX_AUDIO_TRACKS)
+    dubs = list(video.audio_tracks.filter(source=AudioTrack.Source.UPLOAD).exclude(file=""))
+    by_index = {s["index"]: s for s in info.audio_streams}
+    default_index = next((s["index"] for s in info.audio_streams[:len(kept)] if s.get("default")),
+                         kept[0].stream_index if kept else None)
+    plan = []
+    for track in [*kept, *dubs]:
+        stream = by_index.get(track.stream_index) if track.source == AudioTrack.Source.EMBEDDED else None
+        plan.append({
+            "track": track.pk, "name": audio_rendition_name(len(plan)),
+            "stream": track.stream_index if stream is not None else None,
+            "file": track.file.name if track.source == AudioTrack.Source.UPLOAD else None,
+            "language": track.language, "label": track.display_label, "characteristics": track.characteristics,
+            "default": stream is not None and track.stream_index == default_index,
+        })
+    if plan and not any(p["default"] for p in plan):
+        plan[0]["default"] = True
+    return plan
+
+
+def subtitles_extract(*, video: Video, streams: list[dict]) -> None:
+    """The source's subtitle streams: text ones (mov_text, SubRip, ASS/SSA,
+    WebVTT) to WebVTT with their language, checked like an upload; bitmap
+    ones (PGS, DVB, VobSub) and anything else recorded as not supported.
+    Never fails the job: the video plays without them, and the admin says why."""
+    video.refresh_from_db(fields=["duration"])
+    text = [s for s in streams if s["text"]]
+    for s in streams:
+        if not s["text"]:
+            text_track_unsupported(video=video, language=s["language"], stream_index=s["index"],
+                                   codec_name=s["codec"], title=s["title"])
+    if not text:
+        return
+    with scratch(f"subs{video.pk}") as tmp:
+        outputs = [tmp / f"s{s['index']}.vtt" for s in text]
+        try:
+            ffmpeg.run(ffmpeg.subtitle_extract_args(source=source_input(video), streams=[s["index"] for s in text],
+                                                    outputs=outputs))
+        except ffmpeg.MediaError as exc:
+            logger.warning("video %s: subtitle extraction failed: %s", video.pk, exc.detail or exc.message)
+        for s, path in zip(text, outputs, strict=True):
+            data = path.read_bytes() if path.exists() else b""
+            text_track_from_source(video=video, data=data, language=s["language"], stream_index=s["index"],
+                                   codec_name=s["codec"], title=s["title"], forced=s["forced"],
+                                   hearing_impaired=s["hearing_impaired"])
+
+
+def text_tracks_ready(*, video: Video) -> list[TextTrack]:
+    return list(video.text_tracks.filter(status=TextTrack.Status.READY).order_by("language", "kind"))
+
+
+def text_tracks_write(*, job: TranscodeJob, out: Path, media_start: float) -> list[TextTrack]:
+    """Every ready text track of the job's video into ``out`` (a ladder
+    folder about to be stored): ``subs/<lang>-<kind>-r<n>/index.m3u8`` and
+    its WebVTT segments, on the video's segment grid, each segment's
+    X-TIMESTAMP-MAP saying film time 0 is media time ``media_start`` (the
+    first frame's presentation time, measured in the packaged H.264
+    ladder); and ``subs/<lang>-<kind>-r<n>.vtt``, the whole file in film
+    time, for DASH."""
+    plan = job.plan
+    duration = float(plan["frames"]) / float(_fps(plan["fps"]))
+    tracks = text_tracks_ready(video=job.video)
+    for track in tracks:
+        try:
+            with track.file.open("rb") as fh:
+                document = subtitle_file_read(fh.read(), duration=duration, filename="track.vtt")
+        except (OSError, ValueError) as exc:
+            logger.warning("text track %s could not be packaged: %s", track.pk, exc)
+            continue
+        folder = out / track.ladder_name
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in packaging.webvtt_segments_render(
+                document.cues, segment_seconds=plan["segment_seconds"], duration=duration,
+                offset_seconds=media_start):
+            (folder / name).write_text(text, encoding="utf-8")
+        (folder / "index.m3u8").write_text(
+            packaging.webvtt_playlist_render(segment_seconds=plan["segment_seconds"], duration=duration))
+        (out / f"{track.ladder_name}.vtt").write_text(document.webvtt(), encoding="utf-8")
+    return tracks
+
+
+def _fps(raw: str) -> float:
+    num, _, den = raw.partition("/")
+    return int(num) / int(den or 1)
+
+
+def text_tracks_package(*, video_id: int) -> bool:
+    """After a text track was added, replaced or removed: package the
+    video's text tracks into its playable ladder and rewrite its stored
+    manifests. Nothing to do before the H.264 merge (which packages them
+    itself). Returns whether it packaged."""
+    from ..selectors import job_playable_for_video
+    from .merge import manifests_store
+
+    video = Video.objects.filter(pk=video_id).first()
+    job = job_playable_for_video(video=video) if video is not None else None
+    if job is None or job.media_start is None:
+        return False
+    with scratch(f"text{video_id}") as tmp:
+        text_tracks_write(job=job, out=tmp, media_start=job.media_start)
+        if any(tmp.iterdir()):
+            storage.put_tree(video.ladder_prefix, tmp)
+    with transaction.atomic():
+        job = TranscodeJob.objects.select_for_update().select_related("video").get(pk=job.pk)
+        job.master_key = manifests_store(job=job)
+        job.save(update_fields=["master_key"])
+    return True
+
+
+def track_label(language: str, label: str = "") -> str:
+    return label or language_name(language)
