@@ -16,9 +16,9 @@ from .master import (  # noqa: F401
     audio_media,
     ladder_parts,
     language_matches,
-    subtitle_media,
     master_playlist_render,
     start_variant_first,
+    subtitle_media,
 )
 from .media import MediaPlaylistFigures, Segment, iframe_playlist_write, media_playlist_read  # noqa: F401
 from .thumbnails import thumbnails_vtt_render  # noqa: F401

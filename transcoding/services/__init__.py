@@ -3,7 +3,6 @@ from .chunks import chunk_claim, chunk_process  # noqa: F401
 from .jobs import job_cancel, job_retry, job_retryable, job_start, jobs_reconcile  # noqa: F401
 from .merge import job_merge, manifests_store, merge_claim  # noqa: F401
 from .prepare import job_prepare  # noqa: F401
-from .tracks import text_tracks_package  # noqa: F401
 from .profiles import (  # noqa: F401
     profile_codec_save,
     profile_create,
@@ -21,3 +20,4 @@ from .state import (  # noqa: F401
     ladder_fail,
     ladder_merge_if_ready,
 )
+from .tracks import text_tracks_package  # noqa: F401

@@ -32,8 +32,9 @@ from transcoding.packaging import (
     ladder_parts,
     master_playlist_render,
     render_mpd,
+    text_tracks_dash,
 )
-from transcoding.selectors import renditions_playable
+from transcoding.selectors import renditions_playable, text_tracks_playable
 
 from ..models import PlaybackSession
 
@@ -111,8 +112,11 @@ def master_playlist(*, session: PlaybackSession, token: str, codecs: Sequence[st
     ``pathways``: already read, when the caller renders several.)"""
     if renditions is None:
         renditions = renditions_playable(video=session.video)
+    profile = session.profile
     variants, media = ladder_parts(renditions, max_height=session.max_height,
-                                   codecs=session_codecs(session=session, narrow=codecs))
+                                   codecs=session_codecs(session=session, narrow=codecs),
+                                   text_tracks=text_tracks_playable(video=session.video),
+                                   audio_language=profile.audio_language, subtitle_language=profile.subtitle_language)
     if not variants:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     if pathways is None:
@@ -139,8 +143,12 @@ def session_mpd(*, session: PlaybackSession, token: str, codecs: Sequence[str] |
                      service_location=p.id)
              for p in session_pathways(session=session)]
     try:
-        presentation = dash_presentation(renditions_playable(video=session.video), max_height=session.max_height,
-                                         codecs=session_codecs(session=session, narrow=codecs), base_urls=bases)
+        profile = session.profile
+        presentation = dash_presentation(
+            renditions_playable(video=session.video), max_height=session.max_height,
+            codecs=session_codecs(session=session, narrow=codecs), base_urls=bases,
+            text=text_tracks_dash(text_tracks_playable(video=session.video), preferred=profile.subtitle_language),
+            audio_language=profile.audio_language)
     except NoDashTimeline:
         raise ApplicationError("This video was packaged before DASH; transcode it again to play it as DASH.",
                                code="no_dash") from None
@@ -231,8 +239,9 @@ def _player_start(*, session: PlaybackSession, token: str, pathways: list[Pathwa
     video_renditions = [r for r in renditions if r.kind == "video" and r.codec == codec and r.segment_count]
     duration = session.video.duration or 0
     segments = max((r.segment_count for r in video_renditions), default=0)
-    _, media = ladder_parts(renditions, max_height=session.max_height, codecs=[codec])
-    audio = next((m for m in media if m.type == "AUDIO"), None)
+    _, media = ladder_parts(renditions, max_height=session.max_height, codecs=[codec],
+                            audio_language=session.profile.audio_language)
+    audio = next((m for m in media if m.type == "AUDIO" and m.default), None)
     audio_rendition = next((r for r in renditions if audio and r.name == audio.stable_id), None)
     return {
         "masterText": master.text,
