@@ -276,7 +276,7 @@ class TextTrackInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["language", "kind", "source", "status_text", "cue_count", "notes", "source_name"]
-    readonly_fields = fields
+    readonly_fields = ["language", "kind", "source", "status_text", "cue_count", "notes", "source_name"]
     verbose_name_plural = "text tracks (subtitles and captions; add them under Catalog → Text tracks)"
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -299,7 +299,8 @@ class AudioTrackInline(admin.TabularInline):
     can_delete = False
     fields = ["position", "language", "name", "source", "stream_index", "channels", "codec_name",
               "described_video", "status", "error"]
-    readonly_fields = fields
+    readonly_fields = ["position", "language", "name", "source", "stream_index", "channels", "codec_name",
+                       "described_video", "status", "error"]
     verbose_name_plural = "audio tracks (one per language, encoded once each)"
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -21,7 +21,7 @@ MAX_SUBTITLE_UPLOAD = 5 * 1024 * 1024
 
 
 class TextTrackSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="display_label")
+    label = serializers.CharField(source="display_label")  # type: ignore[assignment]
 
     class Meta:
         model = TextTrack
@@ -30,7 +30,7 @@ class TextTrackSerializer(serializers.ModelSerializer):
 
 
 class AudioTrackSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="display_label")
+    label = serializers.CharField(source="display_label")  # type: ignore[assignment]
 
     class Meta:
         model = AudioTrack
@@ -63,7 +63,8 @@ class StaffVideoTracksApi(ApiView):
                                      help_text="SRT or WebVTT, any common encoding; up to 5 MiB.")
         language = serializers.CharField(max_length=35, help_text="BCP 47: en, pt-BR, es-419.")
         kind = serializers.ChoiceField(choices=TextTrack.Kind.choices, default=TextTrack.Kind.SUBTITLES)
-        label = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+        label = serializers.CharField(  # type: ignore[assignment]
+            max_length=100, required=False, default="", allow_blank=True)
         replace = serializers.BooleanField(default=False, help_text="Replace the track in that language and "
                                                                     "kind if there is one (else 409).")
 

@@ -78,7 +78,8 @@ def job_prepare(*, job_id: int) -> None:
         job.save(update_fields=["source_info", "plan", "status"])
         video_probe_record(video_id=video.pk, width=info.width, height=info.height,
                            duration=round(float(total / fps), 3))
-        plan["audio_tracks"] = audio_tracks_plan(video=video, info=info)
+        audio_tracks = audio_tracks_plan(video=video, info=info)
+        plan["audio_tracks"] = audio_tracks
         job.plan = plan
         job.save(update_fields=["plan"])
         for codec in ladders:  # H.264 first: its chunks are sent (and encoded) first
@@ -88,7 +89,7 @@ def job_prepare(*, job_id: int) -> None:
                     job=job, kind=Chunk.Kind.VIDEO, codec=codec, index=c.index,
                     defaults={"start_frame": c.start_frame, "end_frame": c.end_frame},
                 )
-        for index, _ in enumerate(plan["audio_tracks"]):  # one encode per audio track
+        for index, _ in enumerate(audio_tracks):  # one encode per audio track
             Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, codec="", index=index)
         pending = list(job.chunks.exclude(status=Chunk.Status.DONE).order_by("pk"))
         transaction.on_commit(lambda: chunks_send(chunks=pending))

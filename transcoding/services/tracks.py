@@ -46,7 +46,7 @@ def audio_tracks_plan(*, video: Video, info: ffmpeg.SourceInfo) -> list[dict]:
     by_index = {s["index"]: s for s in info.audio_streams}
     default_index = next((s["index"] for s in info.audio_streams[:len(kept)] if s.get("default")),
                          kept[0].stream_index if kept else None)
-    plan = []
+    plan: list[dict] = []
     for track in [*kept, *dubs]:
         stream = by_index.get(track.stream_index) if track.source == AudioTrack.Source.EMBEDDED else None
         plan.append({
@@ -137,7 +137,7 @@ def text_tracks_package(*, video_id: int) -> bool:
 
     video = Video.objects.filter(pk=video_id).first()
     job = job_playable_for_video(video=video) if video is not None else None
-    if job is None or job.media_start is None:
+    if video is None or job is None or job.media_start is None:
         return False
     with scratch(f"text{video_id}") as tmp:
         text_tracks_write(job=job, out=tmp, media_start=job.media_start)

@@ -162,8 +162,10 @@ class LanguagesForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         names = language_choices()
-        self.fields["audio_language"].choices = [("", "The title's original language"), *names]
-        self.fields["subtitle_language"].choices = [("", "Off"), *names]
+        audio, subtitles = self.fields["audio_language"], self.fields["subtitle_language"]
+        assert isinstance(audio, forms.ChoiceField) and isinstance(subtitles, forms.ChoiceField)
+        audio.choices = [("", "The title's original language"), *names]
+        subtitles.choices = [("", "Off"), *names]
 
 
 @login_required
