@@ -86,3 +86,73 @@ def _stored_master(video) -> str:
             return fh.read().decode()
     except FileNotFoundError:
         return ""
+
+
+def test_uploaded_dub_is_aligned_to_the_video(run_transcode, clips, tmp_path):
+    """A dub shorter than the video, uploaded after the first transcode: the
+    next transcode encodes it as one more language, starting with the first
+    frame and padded with silence to the video's length."""
+    from django.core.files import File
+
+    from catalog.services import audio_track_upload
+    from transcoding.services import job_start
+
+    first = run_transcode(clips.motion)
+    video = first.video
+    dub = tmp_path / "dub-es.m4a"
+    ffmpeg.run(ffmpeg.tone_args(output=dub, seconds=3, frequency=300))
+    with dub.open("rb") as fh:
+        track = audio_track_upload(video=video, file=File(fh, name="dub-es.m4a"), language="spa", name="Español")
+    second = job_start(video=video)
+    second = wait_for(lambda: TranscodeJob.objects.filter(pk=second.pk).exclude(status__in=TranscodeJob.ACTIVE)
+                      .first(), timeout=180, what="the second transcode")
+    assert second.status == TranscodeJob.Status.DONE, second.error
+    rows = {r.name: r for r in Rendition.objects.filter(job=second, kind="audio")}
+    assert {n: r.language for n, r in rows.items()} == {"audio": "und", "audio2": "es"}
+    assert rows["audio2"].label == "Español" and not rows["audio2"].is_default
+    track.refresh_from_db()
+    assert track.status == "ready"
+    pkg = download_package(video, tmp_path / "pkg")
+    video_start = ffmpeg.first_pts(pkg / "v360" / "index.m3u8")
+    dub_start = ffmpeg.first_pts(pkg / "audio2" / "index.m3u8", stream="a:0")
+    assert abs(dub_start - video_start) < 0.03, (dub_start, video_start)
+    seconds = sum(s.duration for s in __import__("m3u8").load(str(pkg / "audio2" / "index.m3u8")).segments)
+    assert abs(seconds - video.duration) < 0.1, (seconds, video.duration)
+
+
+def test_retry_redoes_only_the_missing_audio_track(run_transcode, multitrack_source, monkeypatch):
+    """The German track's encode fails once, after everything else is done:
+    the job fails with the reason; Retry encodes that track alone (the
+    English one and the video chunks are not done again) and the title gets
+    both languages."""
+    import time
+
+    from transcoding.models import Chunk
+    from transcoding.services import job_retry
+
+    real = ffmpeg.audio_args
+    calls: list[int | None] = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs.get("stream"))
+        if kwargs.get("stream") == 2 and calls.count(2) == 1:
+            mine = Chunk.objects.get(kind="audio", index=1, status="running")
+            others = Chunk.objects.filter(job_id=mine.job_id).exclude(pk=mine.pk)
+            deadline = time.monotonic() + 120
+            while others.exclude(status="done").exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            raise ffmpeg.MediaError("The German track could not be decoded (test).")
+        return real(**kwargs)
+
+    monkeypatch.setattr(ffmpeg, "audio_args", flaky)
+    job = run_transcode(multitrack_source, name="Flaky audio")
+    assert job.status == TranscodeJob.Status.FAILED and "German track" in job.error, job.error
+    attempts = {(c.kind, c.index): c.attempts for c in job.chunks.all()}
+    job_retry(job=job)
+    job = wait_for(lambda: TranscodeJob.objects.filter(pk=job.pk, status=TranscodeJob.Status.DONE).first(),
+                   timeout=120, what="the retried job")
+    after = {(c.kind, c.index): c.attempts for c in Chunk.objects.filter(job=job)}
+    redone = {key for key in after if after[key] != attempts[key]}
+    assert redone == {("audio", 1)}, (attempts, after)
+    assert calls == [1, 2, 2] or sorted(calls) == [1, 2, 2], calls
+    assert {r.language for r in Rendition.objects.filter(job=job, kind="audio")} == {"en", "de"}
