@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.services import audio_track_status_record, video_ready_mark
 from streaming.core import storage
 
-from .. import ffmpeg, packaging
+from .. import ffmpeg, packaging, tasks
 from ..models import Codec, CodecLadder, Rendition, TranscodeJob
 from .chunks import audio_work_key, codec_work_prefix
 from .package import Packaged, codec_package
@@ -70,6 +70,10 @@ def job_merge(*, job_id: int, codec: str = Codec.H264) -> bool:
     _cleanup(job=job, codec=codec)
     if codec == Codec.H264:
         ladders_merge_waiting(job_id=job_id)
+        # A text track added while this merge ran is in the manifests just
+        # written but was not packaged with the ladder: package them all again
+        # (a few kilobytes), now that the video plays.
+        tasks.text_tracks_package.send(job.video_id)
     job_progress_update(job_id=job_id)
     if job_finish_if_complete(job_id=job_id) and not job.ladders.filter(status=CodecLadder.Status.FAILED).exists():
         _remove(job.work_prefix)  # everything merged: nothing left to retry from
