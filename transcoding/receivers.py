@@ -18,6 +18,11 @@ def video_source_stored_transcode(sender, *, video_id: int, **kwargs) -> None:
         job_start(video=video)
 
 
+def audio_track_uploaded_package(sender, *, track_id: int, **kwargs) -> None:
+    """A dub was uploaded: encode it into the video's ladder (a worker's job)."""
+    tasks.dub_package.send(track_id)
+
+
 def text_tracks_changed_package(sender, *, video_id: int, **kwargs) -> None:
     """Subtitles were added, replaced or removed: package them (a worker's job)."""
     tasks.text_tracks_package.send(video_id)

@@ -21,6 +21,12 @@ def text_tracks_package(video_id: int) -> None:
     services.text_tracks_package(video_id=video_id)
 
 
+@dramatiq.actor(queue_name="transcode", priority=10, max_retries=3, min_backoff=2000, time_limit=4 * HOUR_MS)
+def dub_package(track_id: int) -> None:
+    """A dub uploaded for a video that plays: one more audio language."""
+    services.dub_package(track_id=track_id)
+
+
 @dramatiq.actor(queue_name="default", max_retries=3, min_backoff=2000, time_limit=HOUR_MS,
                 on_retry_exhausted="transcode_step_gave_up")
 def job_prepare(job_id: int) -> None:

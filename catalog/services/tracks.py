@@ -16,7 +16,7 @@ from django.db import transaction
 from streaming.core.errors import ApplicationError
 
 from ..models import AudioTrack, TextTrack, Video
-from ..signals import text_tracks_changed
+from ..signals import audio_track_uploaded, text_tracks_changed
 from ..subtitles import SubtitleError, language_name, language_tag_normalise, subtitle_file_read, webvtt_render
 from ..subtitles.model import Cue
 
@@ -175,9 +175,10 @@ def audio_tracks_from_probe(*, video: Video, streams: list[dict], limit: int) ->
 
 def audio_track_upload(*, video: Video, file, language: str, name: str = "", described_video: bool = False,
                        replace: bool = False) -> AudioTrack:
-    """An uploaded dub: kept as sent; encoded (aligned to the video's
-    timeline: same start, padded or cut to its length) by the next
-    transcode of the video."""
+    """An uploaded dub: kept as sent, then encoded (aligned to the video's
+    timeline: same start, padded or cut to its length) into the video's
+    ladder by the transcoding app (``audio_track_uploaded``), or by the
+    transcode that is running."""
     language = language_check(language)
     if not getattr(file, "name", None) or not file.size:
         raise ApplicationError("Choose the audio file of the dub.", code="required", extra={"field": "file"})
@@ -195,6 +196,7 @@ def audio_track_upload(*, video: Video, file, language: str, name: str = "", des
         track.position = 100 + AudioTrack.objects.filter(video=video, source=AudioTrack.Source.UPLOAD).count()
         track.file.save(file.name, file, save=False)
         track.save()
+        transaction.on_commit(lambda: audio_track_uploaded.send(sender=AudioTrack, track_id=track.pk))
     return track
 
 

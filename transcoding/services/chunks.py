@@ -196,8 +196,18 @@ def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
     silence or cut to the video's length."""
     spec = audio_track_spec(job, chunk.index)
     out = tmp / "audio.mp4"
+    frames_for_progress = int(float(job.source_info.get("duration", 1)) * 50)  # ~AAC frames/s/20
+    loudness = audio_track_encode(job=job, spec=spec, output=out,
+                                  on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress, mine=mine))
+    storage.put(chunk_key(job, chunk), out)
+    storage.put_bytes(f"{chunk_key(job, chunk)}.loudness.json", json.dumps(loudness).encode())
+
+
+def audio_track_encode(*, job: TranscodeJob, spec: dict, output: Path, on_frames=None) -> dict:
+    """Encode one audio track of the plan (``spec``) to ``output``; returns
+    the loudness figures (the source's, measured, and the target)."""
     if spec.get("file"):
-        source = _stored_input(spec["file"], tmp)
+        source = _stored_input(spec["file"], output.parent)
         duration: float | None = float(Fraction(job.plan["frames"]) / Fraction(job.plan["fps"]))
     else:
         source, duration = source_input(job.video), None
@@ -206,16 +216,23 @@ def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
     report = ffmpeg.run(ffmpeg.loudness_measure_args(source=source, stream=spec["stream"], duration=duration,
                                                      **target), verbosity="info")
     measured = ffmpeg.loudness_report(report)
-    frames_for_progress = int(float(job.source_info.get("duration", 1)) * 50)  # ~AAC frames/s/20
     ffmpeg.run(
-        ffmpeg.audio_args(source=source, output=out, bitrate=job.plan["audio_bitrate"], stream=spec["stream"],
+        ffmpeg.audio_args(source=source, output=output, bitrate=job.plan["audio_bitrate"], stream=spec["stream"],
                           duration=duration,
                           loudness=ffmpeg.loudness_filter_options(measured=measured, **target)),
-        on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress, mine=mine),
+        on_frames=on_frames,
     )
-    storage.put(chunk_key(job, chunk), out)
-    loudness = {k: measured.get(k) for k in ("input_i", "input_tp", "input_lra", "normalization_type")}
-    storage.put_bytes(f"{chunk_key(job, chunk)}.loudness.json", json.dumps({**loudness, **target}).encode())
+    figures = {k: _number(measured.get(k)) for k in ("input_i", "input_tp", "input_lra")}
+    return {**figures, "normalization_type": measured.get("normalization_type", ""), **target}
+
+
+def _number(raw) -> float | None:
+    """loudnorm prints its figures as strings ("-21.79"; "-inf" for silence)."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
 
 
 def _stored_input(name: str, tmp: Path) -> ffmpeg.MediaInput:

@@ -22,7 +22,7 @@ from .chunks import audio_work_key, codec_work_prefix
 from .package import Packaged, codec_package
 from .state import job_finish_if_complete, job_progress_update, ladder_fail, ladders_merge_waiting
 from .steps import scratch
-from .tracks import text_tracks_ready
+from .tracks import dubs_waiting, text_tracks_ready
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ def job_merge(*, job_id: int, codec: str = Codec.H264) -> bool:
         # written but was not packaged with the ladder: package them all again
         # (a few kilobytes), now that the video plays.
         tasks.text_tracks_package.send(job.video_id)
+        for track_id in dubs_waiting(video_id=job.video_id):  # uploaded while this transcode ran
+            tasks.dub_package.send(track_id)
     job_progress_update(job_id=job_id)
     if job_finish_if_complete(job_id=job_id) and not job.ladders.filter(status=CodecLadder.Status.FAILED).exists():
         _remove(job.work_prefix)  # everything merged: nothing left to retry from

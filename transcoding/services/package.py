@@ -146,26 +146,36 @@ def _audio(*, job: TranscodeJob, out: Path, tmp: Path, media_start: float,
         name = spec["name"]
         key = audio_work_key(job, chunk.index)
         audio_src = storage.get(key, tmp / f"{name}.mp4")
-        (out / name).mkdir()
-        ffmpeg.run(ffmpeg.hls_args(input_path=audio_src, out_dir=out / name,
-                                   segment_seconds=job.plan["segment_seconds"], offset=media_start, stream="a:0"))
-        measured = _measure(out / name, {"name": name})
         try:
             loudness = json.loads(storage.get(f"{key}.loudness.json", tmp / f"{name}.json").read_text())
         except (FileNotFoundError, ValueError):
             loudness = {}
-        renditions.append(Rendition(
-            job=job, kind=Rendition.Kind.AUDIO, codec="", name=name, codecs=measured.codecs,
-            target_bitrate=job.plan["audio_bitrate"], bandwidth=measured.figures.peak_bps,
-            average_bandwidth=measured.figures.average_bps, playlist_key=f"{job.video.ladder_prefix}/{name}/index.m3u8",
-            segment_count=len(measured.figures.segments), timescale=measured.timescale, timeline=measured.timeline,
-            language=spec["language"], label=spec["label"][:100], characteristics=spec["characteristics"],
-            is_default=bool(spec["default"]), loudness=loudness,
-        ))
+        renditions.append(audio_rendition_package(job=job, spec=spec, source=audio_src, out=out,
+                                                  media_start=media_start, loudness=loudness))
     if renditions:
         largest = max(renditions, key=lambda r: r.bandwidth)
         _with_audio(rungs, peak=largest.bandwidth, average=largest.average_bandwidth, codecs=largest.codecs)
     return renditions
+
+
+def audio_rendition_package(*, job: TranscodeJob, spec: dict, source: Path, out: Path, media_start: float,
+                            loudness: dict) -> Rendition:
+    """One encoded audio track packaged into ``out/<name>`` (CMAF fMP4 HLS,
+    its first sample at ``media_start``, with the video) and measured: its
+    Rendition, not saved."""
+    name = spec["name"]
+    (out / name).mkdir(parents=True)
+    ffmpeg.run(ffmpeg.hls_args(input_path=source, out_dir=out / name,
+                               segment_seconds=job.plan["segment_seconds"], offset=media_start, stream="a:0"))
+    measured = _measure(out / name, {"name": name})
+    return Rendition(
+        job=job, kind=Rendition.Kind.AUDIO, codec="", name=name, codecs=measured.codecs,
+        target_bitrate=job.plan["audio_bitrate"], bandwidth=measured.figures.peak_bps,
+        average_bandwidth=measured.figures.average_bps, playlist_key=f"{job.video.ladder_prefix}/{name}/index.m3u8",
+        segment_count=len(measured.figures.segments), timescale=measured.timescale, timeline=measured.timeline,
+        language=spec["language"], label=spec["label"][:100], characteristics=spec["characteristics"],
+        is_default=bool(spec["default"]), loudness=loudness,
+    )
 
 
 def _with_audio(rungs: list[Rendition], *, peak: int, average: int, codecs: str) -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from catalog.models import AudioTrack, TextTrack, Video
 from catalog.services import (
+    audio_track_status_record,
     audio_tracks_from_probe,
     text_track_from_source,
     text_track_unsupported,
@@ -21,7 +22,7 @@ from catalog.subtitles import language_name, subtitle_file_read
 from streaming.core import storage
 
 from .. import ffmpeg, packaging
-from ..models import TranscodeJob
+from ..models import Rendition, TranscodeJob
 from ..sources import source_input
 from .steps import scratch
 
@@ -152,3 +153,88 @@ def text_tracks_package(*, video_id: int) -> bool:
 
 def track_label(language: str, label: str = "") -> str:
     return label or language_name(language)
+
+
+def dub_package(*, track_id: int) -> bool:
+    """A dub uploaded for a video that already plays: encode it (aligned to
+    the film's timeline, loudness-normalised) and package it into the
+    playable ladder as one more audio language, without transcoding the
+    video again; a replaced dub gets a new folder (no cache serves the old
+    sound). Before the video plays, or while a transcode runs, nothing is
+    done here: that transcode's plan takes the dub, or its H.264 merge sends
+    this again. Returns whether it packaged."""
+    from ..selectors import job_playable_for_video
+    from .chunks import audio_track_encode
+    from .merge import manifests_store
+    from .package import audio_rendition_package
+
+    track = AudioTrack.objects.select_related("video").filter(pk=track_id, source=AudioTrack.Source.UPLOAD).first()
+    if track is None or not track.file:
+        return False
+    video = track.video
+    job = job_playable_for_video(video=video)
+    if job is None or job.media_start is None or \
+            TranscodeJob.objects.filter(video=video, status__in=TranscodeJob.ACTIVE).exists():
+        return False
+    planned = job.plan.get("audio_tracks") or []
+    if any(p.get("track") == track.pk and p.get("file") == track.file.name for p in planned):
+        return False  # already in this ladder, as uploaded
+    names = set(job.renditions.filter(kind="audio").values_list("name", flat=True)) | {p["name"] for p in planned}
+    index = len(names)
+    while audio_rendition_name(index) in names:
+        index += 1
+    spec = {"track": track.pk, "name": audio_rendition_name(index), "stream": None, "file": track.file.name,
+            "language": track.language, "label": track.display_label, "characteristics": track.characteristics,
+            "default": False}
+    try:
+        with scratch(f"dub{track.pk}") as tmp:
+            loudness = audio_track_encode(job=job, spec=spec, output=tmp / "dub.mp4")
+            rendition = audio_rendition_package(job=job, spec=spec, source=tmp / "dub.mp4", out=tmp / "ladder",
+                                                media_start=job.media_start, loudness=loudness)
+            storage.put_tree(video.ladder_prefix, tmp / "ladder")
+    except ffmpeg.MediaError as exc:
+        if exc.retryable:
+            raise
+        audio_track_status_record(track_id=track.pk, status=AudioTrack.Status.FAILED,
+                                  error=f"The dub could not be encoded: {exc.message}")
+        return False
+    with transaction.atomic():
+        job = TranscodeJob.objects.select_for_update().select_related("video").get(pk=job.pk)
+        audio = job.renditions.filter(kind="audio")
+        before = audio.order_by("-bandwidth").first()
+        old = [p["name"] for p in job.plan.get("audio_tracks") or [] if p.get("track") == track.pk]
+        audio.filter(name__in=old).delete()
+        rendition.save()
+        _variants_count_largest_audio(job=job, before=before)
+        job.plan = {**job.plan, "audio_tracks": [p for p in job.plan.get("audio_tracks") or []
+                                                 if p.get("track") != track.pk] + [spec]}
+        job.master_key = manifests_store(job=job)
+        job.save(update_fields=["plan", "master_key"])
+        audio_track_status_record(track_id=track.pk, status=AudioTrack.Status.READY)
+    return True
+
+
+def _variants_count_largest_audio(*, job: TranscodeJob, before: Rendition | None) -> None:
+    """Every variant's BANDWIDTH counts the largest audio rendition: if the
+    new one is larger, the variants grow by the difference."""
+    largest = job.renditions.filter(kind="audio").order_by("-bandwidth").first()
+    if largest is None or before is None or largest.bandwidth <= before.bandwidth:
+        return
+    peak, average = largest.bandwidth - before.bandwidth, max(0, largest.average_bandwidth - before.average_bandwidth)
+    for r in job.renditions.filter(kind="video"):
+        r.bandwidth += peak
+        r.average_bandwidth += average
+        r.save(update_fields=["bandwidth", "average_bandwidth"])
+
+
+def dubs_waiting(*, video_id: int) -> list[int]:
+    """Uploaded dubs of a video its playable ladder does not have yet."""
+    from ..selectors import job_playable_for_video
+
+    video = Video.objects.filter(pk=video_id).first()
+    job = job_playable_for_video(video=video) if video is not None else None
+    if job is None:
+        return []
+    planned = {(p.get("track"), p.get("file")) for p in job.plan.get("audio_tracks") or []}
+    return [t.pk for t in AudioTrack.objects.filter(video_id=video_id, source=AudioTrack.Source.UPLOAD).exclude(file="")
+            if (t.pk, t.file.name) not in planned]

@@ -89,35 +89,36 @@ def _stored_master(video) -> str:
 
 
 def test_uploaded_dub_is_aligned_to_the_video(run_transcode, clips, tmp_path):
-    """A dub shorter than the video, uploaded after the first transcode: the
-    next transcode encodes it as one more language, starting with the first
-    frame and padded with silence to the video's length."""
+    """A dub shorter than the video, uploaded once the video plays: encoded
+    into its ladder as one more language (the video is not transcoded
+    again), starting with the first frame and padded with silence to the
+    video's length; the stored master lists it."""
     from django.core.files import File
 
     from catalog.services import audio_track_upload
-    from transcoding.services import job_start
 
-    first = run_transcode(clips.motion)
-    video = first.video
+    job = run_transcode(clips.motion)
+    video = job.video
     dub = tmp_path / "dub-es.m4a"
     ffmpeg.run(ffmpeg.tone_args(output=dub, seconds=3, frequency=300))
     with dub.open("rb") as fh:
         track = audio_track_upload(video=video, file=File(fh, name="dub-es.m4a"), language="spa", name="Español")
-    second = job_start(video=video)
-    second = wait_for(lambda: TranscodeJob.objects.filter(pk=second.pk).exclude(status__in=TranscodeJob.ACTIVE)
-                      .first(), timeout=180, what="the second transcode")
-    assert second.status == TranscodeJob.Status.DONE, second.error
-    rows = {r.name: r for r in Rendition.objects.filter(job=second, kind="audio")}
+    wait_for(lambda: AudioTrack.objects.filter(pk=track.pk, status="ready").exists(), timeout=120,
+             what="the dub packaged")
+    assert TranscodeJob.objects.filter(video=video).count() == 1, "no second transcode"
+    rows = {r.name: r for r in Rendition.objects.filter(job=job, kind="audio")}
     assert {n: r.language for n, r in rows.items()} == {"audio": "und", "audio2": "es"}
     assert rows["audio2"].label == "Español" and not rows["audio2"].is_default
-    track.refresh_from_db()
-    assert track.status == "ready"
+    assert abs(rows["audio2"].loudness["input_i"] - (-23)) < 30
+    wait_for(lambda: 'LANGUAGE="es"' in _stored_master(video), timeout=30, what="the dub in the stored master")
     pkg = download_package(video, tmp_path / "pkg")
     video_start = ffmpeg.first_pts(pkg / "v360" / "index.m3u8")
     dub_start = ffmpeg.first_pts(pkg / "audio2" / "index.m3u8", stream="a:0")
     assert abs(dub_start - video_start) < 0.03, (dub_start, video_start)
     seconds = sum(s.duration for s in __import__("m3u8").load(str(pkg / "audio2" / "index.m3u8")).segments)
     assert abs(seconds - video.duration) < 0.1, (seconds, video.duration)
+    print(f"dub: starts at {dub_start:.4f} s (video {video_start:.4f} s), lasts {seconds:.3f} s "
+          f"(video {video.duration} s), packaged at {_loudness(pkg / 'audio2'):.1f} LUFS")
 
 
 def test_retry_redoes_only_the_missing_audio_track(run_transcode, multitrack_source, monkeypatch):
