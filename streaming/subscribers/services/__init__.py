@@ -28,6 +28,7 @@ from .manifests import (  # noqa: F401
     session_mpd,
     session_pathways,
     session_token,
+    session_tracks,
 )
 from .my_list import my_list_add, my_list_remove  # noqa: F401
 from .playback import (  # noqa: F401

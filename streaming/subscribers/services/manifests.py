@@ -28,10 +28,12 @@ from transcoding.packaging import (
     Location,
     NoDashTimeline,
     Variant,
+    audio_media,
     dash_presentation,
     ladder_parts,
     master_playlist_render,
     render_mpd,
+    subtitle_media,
     text_tracks_dash,
 )
 from transcoding.selectors import renditions_playable, text_tracks_playable
@@ -155,6 +157,25 @@ def session_mpd(*, session: PlaybackSession, token: str, codecs: Sequence[str] |
     except ValueError:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition") from None
     return render_mpd(presentation)
+
+
+def session_tracks(*, session: PlaybackSession, token: str | None = None) -> dict[str, list[dict]]:
+    """The session's audio languages and text tracks as its manifests list
+    them (the profile's languages marked default), for apps that build their
+    own menus; each text track with its WebVTT file on the first pathway."""
+    token = token or session_token(session=session)
+    profile = session.profile
+    audio = audio_media(renditions_playable(video=session.video), preferred=profile.audio_language)
+    tracks = {t.ladder_name: t for t in text_tracks_playable(video=session.video)}
+    text = subtitle_media(list(tracks.values()), preferred=profile.subtitle_language)
+    return {
+        "audio": [{"id": m.stable_id, "language": m.language, "label": m.name, "default": m.default,
+                   "described_video": bool(m.characteristics)} for m in audio],
+        "text": [{"id": m.stable_id, "language": m.language, "label": m.name, "default": m.default,
+                  "kind": tracks[m.uri.rsplit("/", 1)[0]].kind,
+                  "url": session_asset_url(session=session, token=token, rest=m.uri.rsplit("/", 1)[0] + ".vtt")}
+                 for m in text],
+    }
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,19 @@ def test_profile_api_sets_languages(member):
     assert client.get(url).json()["subtitle_language"] == "pt-BR"
     assert client.patch(url, {"subtitle_language": ""}, format="json").json()["subtitle_language"] == ""
     assert_error(client.patch(url, {"audio_language": "not a language"}, format="json"), 400)
+
+
+def test_playback_api_lists_the_sessions_tracks(member):
+    client, user, profile = member
+    video = _languages_video()
+    Profile = type(profile)
+    Profile.objects.filter(pk=profile.pk).update(subtitle_language="fr")
+    started = client.post("/api/v1/playback/", {"profile": profile.pk, "video": str(video.public_id)},
+                          format="json")
+    assert started.status_code == 201, started.content
+    body = started.json()
+    assert [(t["language"], t["default"], t["described_video"]) for t in body["audio_tracks"]] == [
+        ("en", True, False), ("de", False, False), ("en", False, True)]
+    text = {t["language"]: t for t in body["text_tracks"]}
+    assert text["fr"]["default"] and not text["en"]["default"] and text["en"]["kind"] == "captions"
+    assert text["fr"]["url"].endswith(f"/hls/{video.public_id}/subs/fr-subtitles-r1.vtt") and "/t/" in text["fr"]["url"]
