@@ -42,7 +42,7 @@ class SessionCodecSerializer(serializers.Serializer):
 class SessionAudioTrackSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="STABLE-RENDITION-ID in the HLS master; Representation id in DASH.")
     language = serializers.CharField(help_text="BCP 47.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     default = serializers.BooleanField()
     described_video = serializers.BooleanField(help_text="Audio description for blind and low-vision viewers.")
 
@@ -50,7 +50,7 @@ class SessionAudioTrackSerializer(serializers.Serializer):
 class SessionTextTrackSerializer(serializers.Serializer):
     id = serializers.CharField()
     language = serializers.CharField(help_text="BCP 47.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     kind = serializers.ChoiceField(choices=["subtitles", "captions", "forced"])
     default = serializers.BooleanField()
     url = serializers.URLField(help_text="The whole WebVTT file (film time, 0 = first frame) on the first pathway.")
