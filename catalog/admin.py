@@ -354,6 +354,51 @@ class TextTrackAdmin(ServiceAdminMixin, admin.ModelAdmin):
         obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
 
 
+class AudioTrackForm(forms.ModelForm):
+    upload = forms.FileField(label="Dub", help_text="The dub's sound (WAV, FLAC, AAC, MP3...), as long as the video: "
+                                                   "it is laid on the video's timeline from its first frame, "
+                                                   "padded with silence or cut to the video's length.")
+    replace = forms.BooleanField(required=False, label="Replace the existing dub",
+                                 help_text="Needed when the video already has a dub in this language.")
+
+    class Meta:
+        model = AudioTrack
+        fields = ["video", "language", "name", "described_video"]
+
+    def clean(self):
+        data = super().clean() or {}
+        video, upload = data.get("video"), data.get("upload")
+        if not video or not upload or self.errors:
+            return data
+        try:
+            self.track = services.audio_track_upload(
+                video=video, file=upload, language=data.get("language", ""), name=data.get("name", ""),
+                described_video=bool(data.get("described_video")), replace=bool(data.get("replace")))
+        except ApplicationError as exc:
+            field = {"track_exists": "replace", "required": "upload"}.get(exc.code, "language")
+            self.add_error(field, exc.message.replace("Send it again with replace=true to replace it.",
+                                                      "Tick this box to replace it."))
+        return data
+
+
+@admin.register(AudioTrack)
+class AudioTrackAdmin(admin.ModelAdmin):
+    """Dubs are added here; the source's own audio streams are listed on the
+    video's page (and here), as the probe found them."""
+
+    list_display = ["__str__", "video", "source", "status", "position"]
+    list_filter = ["status", "source"]
+    search_fields = ["video__title__name", "language", "name"]
+    autocomplete_fields = ["video"]
+    form = AudioTrackForm
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
+
+
 @admin.register(Video)
 class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status_display", "size", "duration", "resolution", "created_at"]

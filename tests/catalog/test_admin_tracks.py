@@ -40,3 +40,34 @@ def test_admin_upload_asks_before_replacing(admin_client, local_storage):
     text_track_unsupported(video=video, language="ger", stream_index=3, codec_name="hdmv_pgs_subtitle")
     page = admin_client.get(reverse("admin:catalog_video_change", args=[video.pk])).content.decode()
     assert "Not supported" in page and "PGS (Blu-ray)" in page and "Bonjour" not in page
+
+
+@pytest.mark.django_db
+def test_admin_dub_upload_asks_before_replacing(admin_client, local_storage, monkeypatch):
+    from catalog.models import AudioTrack
+    from transcoding import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.dub_package, "send", lambda track_id: sent.append(track_id))
+    video = video_make(duration=6)
+
+    def add(**extra):
+        fh = io.BytesIO(b"RIFF....WAVEfmt ")
+        fh.name = "dub.wav"
+        return admin_client.post(reverse("admin:catalog_audiotrack_add"),
+                                 {"video": video.pk, "language": "spa", "name": "Español", "upload": fh, **extra})
+
+    with django_capture_on_commit():
+        assert add().status_code == 302
+    track = AudioTrack.objects.get(video=video)
+    assert (track.language, track.source, track.status) == ("es", "upload", "pending")
+    assert sent == [track.pk], "the worker is asked to encode it"
+    asked = add()
+    assert asked.status_code == 200 and b"Tick this box to replace it" in asked.content
+    assert add(replace="on").status_code == 302 and AudioTrack.objects.filter(video=video).count() == 1
+
+
+def django_capture_on_commit():
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
