@@ -477,6 +477,8 @@ SPECTACULAR_SETTINGS = {
         "LadderStatusEnum": "transcoding.models.CodecLadder.Status",
         "VideoCodecEnum": "transcoding.models.Codec",
         "UploadStatusEnum": "catalog.models.SourceUpload.Status",
+        "TextTrackKindEnum": "catalog.models.TextTrack.Kind",
+        "TitleKindEnum": "catalog.models.Title.Kind",
         "SubscriptionStatusEnum": ["active", "pending", "cancelled"],
     },
 }

@@ -186,5 +186,7 @@ def test_a_finished_transcode_gives_its_title_artwork(run_transcode, clips):
 
     job = run_transcode(clips.motion)
     assert job.status == "done", job.error
-    art = wait_for(lambda: list(Artwork.objects.filter(title=job.video.title)), what="artwork from the frame")
+    # Both kinds: they are saved one after the other, so waiting for "any" could see the poster alone.
+    art = wait_for(lambda: (lambda rows: rows if len(rows) == 2 else None)(
+        list(Artwork.objects.filter(title=job.video.title))), what="artwork from the frame")
     assert {a.kind for a in art} == {"poster", "backdrop"} and {a.origin for a in art} == {"video"}
