@@ -251,6 +251,9 @@ class TextTrack(models.Model):
     revision = models.PositiveIntegerField(default=1, help_text="Raised by each replacement: the packaged "
                                                                 "files' names carry it, so caches never "
                                                                 "serve the old text.")
+    packaged_revision = models.PositiveIntegerField(default=0, help_text=(
+        "The revision packaged into the video's ladder (0: none yet): what manifests list, so a "
+        "replacement is offered once its files are there, and the previous one until then."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -274,10 +277,14 @@ class TextTrack(models.Model):
             name += " (forced)"
         return name
 
+    def ladder_name_at(self, revision: int) -> str:
+        """A packaged copy's folder under the ladder: ``subs/en-subtitles-r1``."""
+        return f"subs/{self.language}-{self.kind}-r{revision}"
+
     @property
     def ladder_name(self) -> str:
-        """The packaged copy's folder under the ladder: ``subs/en-subtitles-r1``."""
-        return f"subs/{self.language}-{self.kind}-r{self.revision}"
+        """The copy players are given (the packaged revision)."""
+        return self.ladder_name_at(self.packaged_revision)
 
 
 class AudioTrack(models.Model):

@@ -88,7 +88,8 @@ def text_tracks_playable(*, video: Video) -> list[TextTrack]:
     video plays (they are packaged into its ladder from then on)."""
     if job_playable_for_video(video=video) is None:
         return []
-    return list(video.text_tracks.filter(status=TextTrack.Status.READY).order_by("language", "kind"))
+    return list(video.text_tracks.filter(status=TextTrack.Status.READY, packaged_revision__gt=0)
+                .order_by("language", "kind"))
 
 
 def codecs_playable(*, video: Video) -> dict[str, str]:

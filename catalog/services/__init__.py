@@ -20,6 +20,7 @@ from .tracks import (  # noqa: F401
     text_track_from_source,
     text_track_unsupported,
     text_track_upload,
+    text_tracks_packaged_mark,
 )
 from .uploads import (  # noqa: F401
     source_upload_abort,

@@ -139,6 +139,14 @@ def _source_language(raw: str) -> str:
         return "und"
 
 
+def text_tracks_packaged_mark(*, packaged: dict[int, int]) -> None:
+    """{track id: revision} written into the video's ladder: manifests list
+    that revision from now on (unless the track was replaced meanwhile)."""
+    for track_id, revision in packaged.items():
+        TextTrack.objects.filter(pk=track_id, revision=revision, packaged_revision__lt=revision).update(
+            packaged_revision=revision)
+
+
 def text_track_delete(*, track: TextTrack) -> None:
     video_id, name = track.video_id, track.file.name
     with transaction.atomic():

@@ -13,7 +13,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services import audio_track_status_record, video_ready_mark
+from catalog.services import audio_track_status_record, text_tracks_packaged_mark, video_ready_mark
 from streaming.core import storage
 
 from .. import ffmpeg, packaging, tasks
@@ -57,6 +57,7 @@ def job_merge(*, job_id: int, codec: str = Codec.H264) -> bool:
                 or job.status != TranscodeJob.Status.ENCODING:
             return False  # a newer merge owns the ladder, or the job was stopped meanwhile
         _renditions_replace(job=job, codec=codec, packaged=packaged)
+        text_tracks_packaged_mark(packaged=packaged.text_tracks)
         ladder.status, ladder.progress, ladder.finished_at = CodecLadder.Status.DONE, 100.0, timezone.now()
         ladder.save(update_fields=["status", "progress", "finished_at"])
         # Under the job's lock, so two codecs merging at once both end up in them.

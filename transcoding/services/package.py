@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,6 +37,7 @@ ALIGN_TOLERANCE = 0.0005
 class Packaged:
     renditions: list[Rendition]
     media_start: float | None  # measured by the H.264 merge
+    text_tracks: dict[int, int] = field(default_factory=dict)  # {text track id: revision} packaged (H.264)
 
 
 @dataclass
@@ -77,16 +78,18 @@ def codec_package(*, job: TranscodeJob, codec: str, tmp: Path) -> Packaged:
     if codec == Codec.H264:
         media_start = ffmpeg.first_pts(out / spec["rungs"][0]["name"] / "index.m3u8")
     renditions = [_video_rendition(job, codec, r, fps) for r in rungs]
+    text: dict[int, int] = {}
     if codec == Codec.H264:
         renditions += _audio(job=job, out=out, tmp=tmp, media_start=float(media_start or 0.0), rungs=renditions)
         _artwork(rungs=spec["rungs"], joined=joined, out=out, duration=plan["frames"] / fps)
-        text_tracks_write(job=job, out=out, media_start=float(media_start or 0.0))
+        text = text_tracks_write(job=job, out=out, media_start=float(media_start or 0.0))
     else:
         audio = Rendition.objects.filter(job=job, kind=Rendition.Kind.AUDIO).order_by("-bandwidth").first()
         if audio is not None:  # packaged by the H.264 merge; every codec's variants play them
             _with_audio(renditions, peak=audio.bandwidth, average=audio.average_bandwidth, codecs=audio.codecs)
     storage.put_tree(job.video.ladder_prefix, out)
-    return Packaged(renditions=renditions, media_start=media_start if codec == Codec.H264 else None)
+    return Packaged(renditions=renditions, media_start=media_start if codec == Codec.H264 else None,
+                    text_tracks=text)
 
 
 def _package(joined: Path, folder: Path, plan: dict, codec: str, fps: Fraction, offset: float) -> None:

@@ -17,6 +17,7 @@ from catalog.services import (
     audio_tracks_from_probe,
     text_track_from_source,
     text_track_unsupported,
+    text_tracks_packaged_mark,
 )
 from catalog.subtitles import language_name, subtitle_file_read
 from streaming.core import storage
@@ -90,37 +91,48 @@ def subtitles_extract(*, video: Video, streams: list[dict]) -> None:
 
 
 def text_tracks_ready(*, video: Video) -> list[TextTrack]:
-    return list(video.text_tracks.filter(status=TextTrack.Status.READY).order_by("language", "kind"))
+    """The text tracks manifests list: ready, and packaged into the ladder."""
+    return list(video.text_tracks.filter(status=TextTrack.Status.READY, packaged_revision__gt=0)
+                .order_by("language", "kind"))
 
 
-def text_tracks_write(*, job: TranscodeJob, out: Path, media_start: float) -> list[TextTrack]:
+def text_tracks_write(*, job: TranscodeJob, out: Path, media_start: float,
+                      only_new: bool = False) -> dict[int, int]:
     """Every ready text track of the job's video into ``out`` (a ladder
     folder about to be stored): ``subs/<lang>-<kind>-r<n>/index.m3u8`` and
     its WebVTT segments, on the video's segment grid, each segment's
     X-TIMESTAMP-MAP saying film time 0 is media time ``media_start`` (the
     first frame's presentation time, measured in the packaged H.264
     ladder); and ``subs/<lang>-<kind>-r<n>.vtt``, the whole file in film
-    time, for DASH."""
+    time, for DASH. Returns {track id: revision written}: mark them packaged
+    (``text_tracks_packaged_mark``) once the files are stored. ``only_new``:
+    leave out revisions already packaged (their files never change: storage
+    replaces a file by deleting it first, so rewriting one could make a
+    player miss it)."""
     plan = job.plan
     duration = float(plan["frames"]) / float(_fps(plan["fps"]))
-    tracks = text_tracks_ready(video=job.video)
-    for track in tracks:
+    written: dict[int, int] = {}
+    for track in job.video.text_tracks.filter(status=TextTrack.Status.READY):
+        if only_new and track.packaged_revision == track.revision:
+            continue
         try:
             with track.file.open("rb") as fh:
                 document = subtitle_file_read(fh.read(), duration=duration, filename="track.vtt")
         except (OSError, ValueError) as exc:
             logger.warning("text track %s could not be packaged: %s", track.pk, exc)
             continue
-        folder = out / track.ladder_name
+        name = track.ladder_name_at(track.revision)
+        folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
-        for name, text in packaging.webvtt_segments_render(
+        for segment, text in packaging.webvtt_segments_render(
                 document.cues, segment_seconds=plan["segment_seconds"], duration=duration,
                 offset_seconds=media_start):
-            (folder / name).write_text(text, encoding="utf-8")
+            (folder / segment).write_text(text, encoding="utf-8")
         (folder / "index.m3u8").write_text(
             packaging.webvtt_playlist_render(segment_seconds=plan["segment_seconds"], duration=duration))
-        (out / f"{track.ladder_name}.vtt").write_text(document.webvtt(), encoding="utf-8")
-    return tracks
+        (out / f"{name}.vtt").write_text(document.webvtt(), encoding="utf-8")
+        written[track.pk] = track.revision
+    return written
 
 
 def _fps(raw: str) -> float:
@@ -141,10 +153,11 @@ def text_tracks_package(*, video_id: int) -> bool:
     if video is None or job is None or job.media_start is None:
         return False
     with scratch(f"text{video_id}") as tmp:
-        text_tracks_write(job=job, out=tmp, media_start=job.media_start)
-        if any(tmp.iterdir()):
+        written = text_tracks_write(job=job, out=tmp, media_start=job.media_start, only_new=True)
+        if written:
             storage.put_tree(video.ladder_prefix, tmp)
     with transaction.atomic():
+        text_tracks_packaged_mark(packaged=written)
         job = TranscodeJob.objects.select_for_update().select_related("video").get(pk=job.pk)
         job.master_key = manifests_store(job=job)
         job.save(update_fields=["master_key"])

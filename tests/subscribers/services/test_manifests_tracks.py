@@ -34,7 +34,7 @@ def _languages_video():
     described.characteristics = "public.accessibility.describes-video"
     described.save()
     for language, kind in (("fr", "subtitles"), ("en", "captions"), ("de", "forced")):
-        TextTrack.objects.create(video=video, language=language, kind=kind, cue_count=1)
+        TextTrack.objects.create(video=video, language=language, kind=kind, cue_count=1, packaged_revision=1)
     return video
 
 
@@ -125,3 +125,18 @@ def test_playback_api_lists_the_sessions_tracks(member):
     text = {t["language"]: t for t in body["text_tracks"]}
     assert text["fr"]["default"] and not text["en"]["default"] and text["en"]["kind"] == "captions"
     assert text["fr"]["url"].endswith(f"/hls/{video.public_id}/subs/fr-subtitles-r1.vtt") and "/t/" in text["fr"]["url"]
+
+
+@pytest.mark.django_db
+def test_a_track_is_listed_once_packaged_and_a_replacement_once_its_files_are_there(db):
+    video = _languages_video()
+    user, profile = subscriber_make()
+    session = playback_start(user=user, profile=profile, video=video, device="web", country="US",
+                             client_ip="127.0.0.1")
+    token = session_token(session=session)
+    TextTrack.objects.create(video=video, language="ja", kind="subtitles", cue_count=1)  # not packaged yet
+    TextTrack.objects.filter(video=video, language="fr").update(revision=2)  # replaced, r2 not packaged yet
+    text = master_playlist(session=session, token=token).text
+    assert 'LANGUAGE="ja"' not in text and "subs/fr-subtitles-r1/index.m3u8" in text
+    TextTrack.objects.filter(video=video, language="fr").update(packaged_revision=2)
+    assert "subs/fr-subtitles-r2/index.m3u8" in master_playlist(session=session, token=token).text
