@@ -16,9 +16,9 @@ HOUR_MS = 3600 * 1000
 
 
 @dramatiq.actor(queue_name="default", priority=0, max_retries=3, min_backoff=2000, time_limit=HOUR_MS)
-def text_tracks_package(video_id: int) -> None:
+def text_tracks_package(video_id: int, always: bool = True) -> None:
     """A video's text tracks changed: package them into its ladder."""
-    services.text_tracks_package(video_id=video_id)
+    services.text_tracks_package(video_id=video_id, always=always)
 
 
 @dramatiq.actor(queue_name="transcode", priority=10, max_retries=3, min_backoff=2000, time_limit=4 * HOUR_MS)

@@ -74,7 +74,7 @@ def job_merge(*, job_id: int, codec: str = Codec.H264) -> bool:
         # A text track added while this merge ran is in the manifests just
         # written but was not packaged with the ladder: package them all again
         # (a few kilobytes), now that the video plays.
-        tasks.text_tracks_package.send(job.video_id)
+        tasks.text_tracks_package.send(job.video_id, False)
         for track_id in dubs_waiting(video_id=job.video_id):  # uploaded while this transcode ran
             tasks.dub_package.send(track_id)
     job_progress_update(job_id=job_id)

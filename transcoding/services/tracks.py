@@ -140,11 +140,14 @@ def _fps(raw: str) -> float:
     return int(num) / int(den or 1)
 
 
-def text_tracks_package(*, video_id: int) -> bool:
+def text_tracks_package(*, video_id: int, always: bool = True) -> bool:
     """After a text track was added, replaced or removed: package the
     video's text tracks into its playable ladder and rewrite its stored
     manifests. Nothing to do before the H.264 merge (which packages them
-    itself). Returns whether it packaged."""
+    itself). ``always=False`` (the merge's follow-up): rewrite the manifests
+    only if a track was packaged here, since storage replaces a file by
+    deleting it first and a needless rewrite is a moment without manifest.
+    Returns whether it rewrote them."""
     from ..selectors import job_playable_for_video
     from .merge import manifests_store
 
@@ -156,6 +159,8 @@ def text_tracks_package(*, video_id: int) -> bool:
         written = text_tracks_write(job=job, out=tmp, media_start=job.media_start, only_new=True)
         if written:
             storage.put_tree(video.ladder_prefix, tmp)
+    if not written and not always:
+        return False
     with transaction.atomic():
         text_tracks_packaged_mark(packaged=written)
         job = TranscodeJob.objects.select_for_update().select_related("video").get(pk=job.pk)
