@@ -173,3 +173,36 @@ def test_shaka_lists_audio_and_text_tracks_of_the_dash_session(page, live, edge,
     page.evaluate("player.selectAudioTrack(player.getAudioTracks().find(t => t.language === 'de'))")
     page.wait_for_function("player.getAudioTracks().some(t => t.active && t.language === 'de')")
     assert page.evaluate("window.events") == []
+
+
+def test_admin_lists_what_the_probe_found(page, live, multitrack_title):
+    """Staff see every track of the video on its admin page: both audio
+    languages, the embedded and the uploaded subtitles, and a bitmap stream
+    marked not supported with what to do."""
+    from django.contrib.auth import get_user_model
+
+    from catalog.services import text_track_unsupported
+
+    video = multitrack_title.video
+    text_track_unsupported(video=video, language="ger", stream_index=4, codec_name="hdmv_pgs_subtitle")
+    get_user_model().objects.create_superuser("staff-tracks", "staff@example.org", "a-Strong-pass-123")
+    page.set_viewport_size({"width": 1366, "height": 1100})
+    page.goto(f"{live.url}/admin/login/?next=/admin/catalog/video/{video.pk}/change/")
+    page.fill("input[name=username]", "staff-tracks")
+    page.fill("input[name=password]", "a-Strong-pass-123")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#audio_tracks-group")
+    audio = page.inner_text("#audio_tracks-group")
+    text = page.inner_text("#text_tracks-group")
+    assert "en" in audio and "de" in audio and audio.count("Ready") == 2, audio
+    assert "In the source" in text and "Uploaded" in text and "Not supported" in text and "PGS (Blu-ray)" in text
+    page.locator("#audio_tracks-group").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_path("pages/admin-video-tracks.png")), full_page=True)
+
+
+def screenshot_path(name: str):
+    from .conftest import ARTIFACTS
+
+    path = ARTIFACTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
