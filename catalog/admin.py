@@ -13,7 +13,7 @@ from streaming.core.errors import ApplicationError
 from streaming.core.validators import countries_parse
 
 from . import services
-from .models import Artwork, Episode, Genre, Season, Title, Video
+from .models import Artwork, AudioTrack, Episode, Genre, Season, TextTrack, Title, Video
 from .selectors import artwork_sources, title_hidden_reason
 
 
@@ -268,6 +268,137 @@ def status_badge(video: Video) -> str:
     )
 
 
+class TextTrackInline(admin.TabularInline):
+    """What text the video has: uploaded and embedded tracks, repairs made,
+    and the source's bitmap subtitles that could not be used (with why)."""
+
+    model = TextTrack
+    extra = 0
+    can_delete = False
+    fields = ["language", "kind", "source", "status_text", "cue_count", "notes", "source_name"]
+    readonly_fields = ["language", "kind", "source", "status_text", "cue_count", "notes", "source_name"]
+    verbose_name_plural = "text tracks (subtitles and captions; add them under Catalog → Text tracks)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="status")
+    def status_text(self, obj: TextTrack) -> str:
+        colour = {"ready": "#2fbf71", "failed": "#d64545", "unsupported": "#d38b00"}.get(obj.status, "#777")
+        return format_html('<b style="color:{}">{}</b>', colour, obj.get_status_display())
+
+    @admin.display(description="errors and repairs")
+    def notes(self, obj: TextTrack) -> str:
+        lines = ([obj.error] if obj.error else []) + list(obj.warnings or [])
+        return format_html("<br>".join(["{}"] * len(lines)), *lines) if lines else "—"
+
+
+class AudioTrackInline(admin.TabularInline):
+    model = AudioTrack
+    extra = 0
+    can_delete = False
+    fields = ["position", "language", "name", "source", "stream_index", "channels", "codec_name",
+              "described_video", "status", "error"]
+    readonly_fields = ["position", "language", "name", "source", "stream_index", "channels", "codec_name",
+                       "described_video", "status", "error"]
+    verbose_name_plural = "audio tracks (one per language, encoded once each)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TextTrackForm(forms.ModelForm):
+    upload = forms.FileField(help_text="SRT or WebVTT, in any common encoding (UTF-8, UTF-16, Windows-1252). "
+                                       "Safe problems are repaired and listed; others are refused with the line.")
+    replace = forms.BooleanField(required=False, label="Replace the existing track",
+                                 help_text="Needed when the video already has this language and kind.")
+
+    class Meta:
+        model = TextTrack
+        fields = ["video", "language", "kind", "label"]
+
+    def clean(self):
+        data = super().clean() or {}
+        video, upload = data.get("video"), data.get("upload")
+        if not video or not upload or self.errors:
+            return data
+        try:
+            self.track = services.text_track_upload(
+                video=video, data=upload.read(), filename=upload.name, language=data.get("language", ""),
+                kind=data.get("kind", TextTrack.Kind.SUBTITLES), label=data.get("label", ""),
+                replace=bool(data.get("replace")))
+        except ApplicationError as exc:
+            if exc.code == "track_exists":
+                self.add_error("replace", exc.message.replace("Send the file again with replace=true to replace "
+                                                              "them.", "Tick this box to replace them."))
+            else:
+                self.add_error("upload" if exc.extra.get("field") == "file" else "language", exc.message)
+        return data
+
+
+@admin.register(TextTrack)
+class TextTrackAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "video", "source", "status", "cue_count", "updated_at"]
+    list_filter = ["status", "kind", "source"]
+    search_fields = ["video__title__name", "language", "label"]
+    autocomplete_fields = ["video"]
+    form = TextTrackForm
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None
+
+    def service_delete(self, obj: TextTrack) -> None:
+        services.text_track_delete(track=obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
+
+
+class AudioTrackForm(forms.ModelForm):
+    upload = forms.FileField(label="Dub", help_text="The dub's sound (WAV, FLAC, AAC, MP3...), as long as the video: "
+                                                   "it is laid on the video's timeline from its first frame, "
+                                                   "padded with silence or cut to the video's length.")
+    replace = forms.BooleanField(required=False, label="Replace the existing dub",
+                                 help_text="Needed when the video already has a dub in this language.")
+
+    class Meta:
+        model = AudioTrack
+        fields = ["video", "language", "name", "described_video"]
+
+    def clean(self):
+        data = super().clean() or {}
+        video, upload = data.get("video"), data.get("upload")
+        if not video or not upload or self.errors:
+            return data
+        try:
+            self.track = services.audio_track_upload(
+                video=video, file=upload, language=data.get("language", ""), name=data.get("name", ""),
+                described_video=bool(data.get("described_video")), replace=bool(data.get("replace")))
+        except ApplicationError as exc:
+            field = {"track_exists": "replace", "required": "upload"}.get(exc.code, "language")
+            self.add_error(field, exc.message.replace("Send it again with replace=true to replace it.",
+                                                      "Tick this box to replace it."))
+        return data
+
+
+@admin.register(AudioTrack)
+class AudioTrackAdmin(admin.ModelAdmin):
+    """Dubs are added here; the source's own audio streams are listed on the
+    video's page (and here), as the probe found them."""
+
+    list_display = ["__str__", "video", "source", "status", "position"]
+    list_filter = ["status", "source"]
+    search_fields = ["video__title__name", "language", "name"]
+    autocomplete_fields = ["video"]
+    form = AudioTrackForm
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
+
+
 @admin.register(Video)
 class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status_display", "size", "duration", "resolution", "created_at"]
@@ -278,6 +409,10 @@ class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "width", "height", "status", "error", "created_at", "updated_at",
     ]
     autocomplete_fields = ["title"]
+    inlines = [AudioTrackInline, TextTrackInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # the add form posts no formsets
 
     def service_delete(self, obj: Video) -> None:
         services.video_delete(video=obj)

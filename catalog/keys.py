@@ -28,3 +28,16 @@ def source_key(public_id: object, filename: str) -> str:
     never overwritten by another video's."""
     name = get_valid_filename(posixpath.basename(filename)) or "source"
     return f"sources/{public_id}/{name}"
+
+
+def text_track_key(public_id: object, name: str) -> str:
+    """Where a text track's checked WebVTT (film time) is kept:
+    ``text/<video public id>/<name>``, outside the ladder (the ladder holds
+    the packaged copies players fetch)."""
+    return f"text/{public_id}/{get_valid_filename(posixpath.basename(name)) or 'track.vtt'}"
+
+
+def audio_upload_key(public_id: object, filename: str) -> str:
+    """Where an uploaded dub is kept: next to the video's source."""
+    name = get_valid_filename(posixpath.basename(filename)) or "dub"
+    return f"sources/{public_id}/audio/{name}"

@@ -11,7 +11,7 @@ from django.db import models
 
 from streaming.core.validators import country_code_validator
 
-from .keys import ladder_prefix, source_key
+from .keys import audio_upload_key, ladder_prefix, source_key, text_track_key
 
 
 class Genre(models.Model):
@@ -201,6 +201,145 @@ class Video(models.Model):
     def source_storage_name(self) -> str:
         """The source's name in storage (always set: a Video is made from a stored source)."""
         return self.source.name or ""
+
+
+def text_track_upload_to(instance: TextTrack, filename: str) -> str:
+    return text_track_key(instance.video.public_id, filename)
+
+
+def audio_track_upload_to(instance: AudioTrack, filename: str) -> str:
+    return audio_upload_key(instance.video.public_id, filename)
+
+
+class TextTrack(models.Model):
+    """Subtitles or captions of a video in one language: uploaded by staff
+    (SRT or WebVTT, checked and repaired by ``catalog.subtitles``) or found
+    in the source by the probe. ``file`` is the checked WebVTT in film time
+    (0 = the first frame); the transcoding app packages it into the ladder
+    as segmented WebVTT (HLS) and a sidecar (DASH). A bitmap stream of the
+    source (PGS, DVB, VobSub) is kept as a row marked unsupported, so staff
+    see it in the admin rather than never hearing of it."""
+
+    class Kind(models.TextChoices):
+        SUBTITLES = "subtitles", "Subtitles"
+        CAPTIONS = "captions", "Captions (deaf and hard of hearing)"
+        FORCED = "forced", "Forced (foreign dialogue and signs only)"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded"
+        EMBEDDED = "embedded", "In the source"
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        UNSUPPORTED = "unsupported", "Not supported"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="text_tracks")
+    language = models.CharField(max_length=35, help_text="BCP 47: en, pt-BR, es-419, zh-Hant.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SUBTITLES)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
+    label = models.CharField(max_length=100, blank=True, help_text="Shown in the player's menu; "
+                                                                   "default: the language's name.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
+    error = models.TextField(blank=True, help_text="Why it cannot be shown, in plain words.")
+    warnings = models.JSONField(default=list, blank=True, help_text="What was repaired or trimmed, by line.")
+    file = models.FileField(upload_to=text_track_upload_to, max_length=500, blank=True)
+    source_name = models.CharField(max_length=255, blank=True, help_text="File name as uploaded.")
+    stream_index = models.PositiveIntegerField(null=True, blank=True, help_text="In the source (embedded).")
+    codec_name = models.CharField(max_length=40, blank=True, help_text="In the source (embedded).")
+    cue_count = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=1, help_text="Raised by each replacement: the packaged "
+                                                                "files' names carry it, so caches never "
+                                                                "serve the old text.")
+    packaged_revision = models.PositiveIntegerField(default=0, help_text=(
+        "The revision packaged into the video's ladder (0: none yet): what manifests list, so a "
+        "replacement is offered once its files are there, and the previous one until then."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["video", "language", "kind"]
+        constraints = [models.UniqueConstraint(
+            fields=["video", "language", "kind"], condition=models.Q(status="ready"),
+            name="text_track_unique_language")]
+
+    def __str__(self) -> str:
+        return f"{self.display_label} ({self.get_kind_display().split(' (')[0].lower()}, {self.language})"
+
+    @property
+    def display_label(self) -> str:
+        from .subtitles import language_name
+
+        name = self.label or language_name(self.language)
+        if not self.label and self.kind == self.Kind.CAPTIONS:
+            name += " (CC)"
+        elif not self.label and self.kind == self.Kind.FORCED:
+            name += " (forced)"
+        return name
+
+    def ladder_name_at(self, revision: int) -> str:
+        """A packaged copy's folder under the ladder: ``subs/en-subtitles-r1``."""
+        return f"subs/{self.language}-{self.kind}-r{revision}"
+
+    @property
+    def ladder_name(self) -> str:
+        """The copy players are given (the packaged revision)."""
+        return self.ladder_name_at(self.packaged_revision)
+
+
+class AudioTrack(models.Model):
+    """One language of a video's sound: an audio stream of the source (the
+    probe keeps each, up to TRANSCODE_MAX_AUDIO_TRACKS) or a dub uploaded by
+    staff, aligned to the video's timeline when it is encoded. Encoded once
+    each (AAC-LC stereo, loudness-normalised) into its own rendition."""
+
+    class Source(models.TextChoices):
+        EMBEDDED = "embedded", "In the source"
+        UPLOAD = "upload", "Uploaded dub"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the transcode"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (over the limit)"
+
+    DESCRIBES_VIDEO = "public.accessibility.describes-video"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="audio_tracks")
+    language = models.CharField(max_length=35, default="und", help_text="BCP 47; 'und' when the source "
+                                                                        "does not say.")
+    name = models.CharField(max_length=100, blank=True, help_text="Shown in the player's menu "
+                                                                  "(the stream's title tag, if any).")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EMBEDDED)
+    stream_index = models.PositiveIntegerField(null=True, blank=True, help_text="ffprobe's index, embedded only.")
+    file = models.FileField(upload_to=audio_track_upload_to, max_length=500, blank=True)
+    described_video = models.BooleanField(default=False, help_text="Audio description for blind viewers.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in menus; 0 is the original.")
+    channels = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Of the source stream.")
+    codec_name = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["video", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.display_label} ({self.language})"
+
+    @property
+    def display_label(self) -> str:
+        from .subtitles import language_name
+
+        name = self.name or language_name(self.language)
+        if self.described_video and "descri" not in name.lower():
+            name += " (audio description)"
+        return name
+
+    @property
+    def characteristics(self) -> str:
+        return self.DESCRIBES_VIDEO if self.described_video else ""
 
 
 class SourceUpload(models.Model):

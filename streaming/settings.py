@@ -349,6 +349,20 @@ FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "ffprobe")
 TRANSCODE_WORK_DIR = os.environ.get("TRANSCODE_WORK_DIR") or None
 # Short titles are cut finer so at least this many chunks share the workers.
 TRANSCODE_MIN_CHUNKS = int(os.environ.get("TRANSCODE_MIN_CHUNKS", "4"))
+# Audio streams of a source kept (one rendition each, in file order); the
+# rest are listed as skipped in the admin. Eight covers a film's original,
+# its dubs, a commentary and an audio description.
+TRANSCODE_MAX_AUDIO_TRACKS = int(os.environ.get("TRANSCODE_MAX_AUDIO_TRACKS", "8"))
+# EBU R128 loudness every audio track is normalised to (two-pass loudnorm):
+# integrated LUFS, true peak dBTP, loudness range LU. -23 LUFS is the R128
+# broadcast norm: films mastered for TV need little or no gain, it leaves
+# 22 dB of headroom for their dynamics, and every language and title plays
+# at the same level, so switching dub never jumps in volume. (-16 LUFS, the
+# loud podcast/music figure, would squash film dynamics against the peak
+# limit; Netflix's -27 LKFS is dialog-gated, which ffmpeg does not measure.)
+AUDIO_LOUDNESS_TARGET = float(os.environ.get("AUDIO_LOUDNESS_TARGET", "-23"))
+AUDIO_TRUE_PEAK = float(os.environ.get("AUDIO_TRUE_PEAK", "-1"))
+AUDIO_LOUDNESS_RANGE = float(os.environ.get("AUDIO_LOUDNESS_RANGE", "20"))
 # Every worker checks this often for job steps whose messages were lost, and
 # asks again for a step asked for this long ago that never began.
 TRANSCODE_RECONCILE_SECONDS = float(os.environ.get("TRANSCODE_RECONCILE_SECONDS", "30"))
@@ -472,6 +486,8 @@ SPECTACULAR_SETTINGS = {
         "LadderStatusEnum": "transcoding.models.CodecLadder.Status",
         "VideoCodecEnum": "transcoding.models.Codec",
         "UploadStatusEnum": "catalog.models.SourceUpload.Status",
+        "TextTrackKindEnum": "catalog.models.TextTrack.Kind",
+        "TitleKindEnum": "catalog.models.Title.Kind",
         "SubscriptionStatusEnum": ["active", "pending", "cancelled"],
     },
 }

@@ -14,6 +14,7 @@ from django.conf import settings
 pytest_plugins = [
     "tests.fixtures.s3", "tests.fixtures.broker", "tests.fixtures.media", "tests.fixtures.transcode",
     "tests.fixtures.accounts", "tests.fixtures.api", "tests.fixtures.sources", "tests.fixtures.multicodec",
+    "tests.fixtures.tracks",
 ]
 
 

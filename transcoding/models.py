@@ -235,6 +235,15 @@ class Rendition(models.Model):
     timescale = models.PositiveIntegerField(null=True, blank=True, help_text="Ticks per second of the track.")
     timeline = models.JSONField(default=list, blank=True, help_text=(
         "DASH SegmentTimeline, measured from the segments: [[start, duration, repeats], ...] in ticks."))
+    # Audio only: which language it is, as the manifests name it.
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 (audio).")
+    label = models.CharField(max_length=100, blank=True, help_text="Menu name (audio).")
+    characteristics = models.CharField(max_length=200, blank=True, help_text=(
+        "HLS CHARACTERISTICS, e.g. public.accessibility.describes-video (audio)."))
+    is_default = models.BooleanField(default=False, help_text="The source's main audio (DEFAULT=YES unless the "
+                                                              "viewer prefers another language).")
+    loudness = models.JSONField(default=dict, blank=True, help_text=(
+        "EBU R128 figures of the source stream (loudnorm's first pass) and the target (audio)."))
 
     class Meta:
         ordering = ["job", "kind", "codec", "-height"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.models import Video
+from catalog.models import TextTrack, Video
 
 from .ffmpeg import CODECS
 from .ladder import CODEC_PREFERENCE, DEFAULT_RUNGS
@@ -81,6 +81,15 @@ def renditions_playable(*, video: Video) -> list[Rendition]:
     job (H.264 and the audio, then AV1 and HEVC as they are merged)."""
     job = job_playable_for_video(video=video)
     return list(job.renditions.all()) if job else []
+
+
+def text_tracks_playable(*, video: Video) -> list[TextTrack]:
+    """The video's text tracks players are offered: the ready ones, once the
+    video plays (they are packaged into its ladder from then on)."""
+    if job_playable_for_video(video=video) is None:
+        return []
+    return list(video.text_tracks.filter(status=TextTrack.Status.READY, packaged_revision__gt=0)
+                .order_by("language", "kind"))
 
 
 def codecs_playable(*, video: Video) -> dict[str, str]:

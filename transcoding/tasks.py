@@ -15,6 +15,18 @@ from .models import Chunk
 HOUR_MS = 3600 * 1000
 
 
+@dramatiq.actor(queue_name="default", priority=0, max_retries=3, min_backoff=2000, time_limit=HOUR_MS)
+def text_tracks_package(video_id: int, always: bool = True) -> None:
+    """A video's text tracks changed: package them into its ladder."""
+    services.text_tracks_package(video_id=video_id, always=always)
+
+
+@dramatiq.actor(queue_name="transcode", priority=10, max_retries=3, min_backoff=2000, time_limit=4 * HOUR_MS)
+def dub_package(track_id: int) -> None:
+    """A dub uploaded for a video that plays: one more audio language."""
+    services.dub_package(track_id=track_id)
+
+
 @dramatiq.actor(queue_name="default", max_retries=3, min_backoff=2000, time_limit=HOUR_MS,
                 on_retry_exhausted="transcode_step_gave_up")
 def job_prepare(job_id: int) -> None:

@@ -11,6 +11,17 @@ from .titles import (  # noqa: F401
     title_set_countries,
     title_update,
 )
+from .tracks import (  # noqa: F401
+    audio_track_status_record,
+    audio_track_upload,
+    audio_tracks_from_probe,
+    language_check,
+    text_track_delete,
+    text_track_from_source,
+    text_track_unsupported,
+    text_track_upload,
+    text_tracks_packaged_mark,
+)
 from .uploads import (  # noqa: F401
     source_upload_abort,
     source_upload_chunk_write,

@@ -149,3 +149,9 @@ def language_name(tag: str) -> str:
         elif part.isupper() or part.isdigit():
             details.append(_REGIONS.get(part, part))
     return f"{name} ({', '.join(details)})" if details else name
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """``[(tag, English name)]`` of the languages we can name, by name: what
+    a profile's language menus offer."""
+    return sorted(((code, name) for code, name in _LANGUAGES.items() if len(code) == 2), key=lambda c: c[1])

@@ -1,5 +1,5 @@
 /* The web player: hls.js (CDN with SRI, vendored fallback) or native HLS,
-   a quality menu, resume, keyboard, seek previews, the serving edge, QoE
+   a quality menu, audio and subtitle menus (player/tracks.js), resume, keyboard, seek previews, the serving edge, QoE
    beacons and heartbeats. No framework, no build step. Menus come from
    player/menu.js; which codec (one per session: AV1 where MediaSource
    decodes it, else H.264), where and on which rung to start, from
@@ -109,6 +109,8 @@
       // (headers would need a CORS preflight per request): the edges log it
       // and report startup, rebuffering and bitrate per zone and node.
       cmcd: { useHeaders: false, sessionId: config.session },
+      // Subtitles are loaded into a hidden TextTrack and drawn by player/tracks.js above the controls.
+      subtitleDisplay: false,
     };
   }
 
@@ -131,6 +133,7 @@
       var hls = new window.Hls(hlsConfig(plan));
       state.hls = hls;
       window.player.hls = hls;
+      tracks.attachHls(hls);
       hls.on(window.Hls.Events.MANIFEST_PARSED, function (_e, data) {
         var index = startLevelIndex(hls.levels, plan.variant);
         if (index >= 0) hls.startLevel = index;
@@ -198,6 +201,10 @@
     else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) showError("The video could not be loaded from any server. Check your connection and reload.");
     else showError("Playback failed (" + (data.details || "unknown error") + ").");
   }
+
+  // --- audio and subtitle menus, subtitles (player/tracks.js) ------------------------------
+  var tracks = new window.PlayerTracks(root, video, config);
+  window.player.tracks = tracks;
 
   // --- quality menu -----------------------------------------------------------------------
   var qualityMenu = new window.PlayerMenu($(".quality"), { onChoose: chooseLevel });

@@ -66,6 +66,10 @@ class Profile(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profiles")
     name = models.CharField(max_length=40)
     kids = models.BooleanField(default=False, help_text="Sees only titles rated for children.")
+    # BCP 47 tags; blank: the title's original audio, and no subtitles.
+    audio_language = models.CharField(max_length=35, blank=True, help_text="Preferred audio language.")
+    subtitle_language = models.CharField(max_length=35, blank=True, help_text="Preferred subtitle language "
+                                                                              "(blank: subtitles off).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

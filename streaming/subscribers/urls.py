@@ -24,11 +24,13 @@ urlpatterns = [
     path("account/", accounts.account, name="account"),
     path("profiles/", accounts.profiles, name="profiles"),
     path("profiles/new/", accounts.profile_new, name="profile-new"),
+    path("profiles/<int:profile_id>/languages/", accounts.profile_languages, name="profile-languages"),
     path("watch/<uuid:public_id>/", playback.watch, name="watch"),
     path("play/start/<uuid:public_id>", playback.start, name="playback-start"),
     path("play/t/<str:token>/master.m3u8", playback.master, name="playback-master"),
     path("play/t/<str:token>/manifest.mpd", playback.mpd, name="playback-mpd"),
     path("play/<uuid:session_id>/heartbeat", playback.heartbeat, name="playback-heartbeat"),
     path("play/<uuid:session_id>/stop", playback.stop, name="playback-stop"),
+    path("play/<uuid:session_id>/languages", playback.languages, name="playback-languages"),
     path("", include(catalog_patterns)),
 ]

@@ -11,10 +11,15 @@ from .commands import (  # noqa: F401
     hls_args,
     ladder_hls_args,
     ladder_mp4_args,
+    loudness_filter_options,
+    loudness_measure_args,
+    loudness_report,
+    multitrack_clip_args,
     poster_args,
     remux_args,
     sample_args,
     sprite_args,
+    subtitle_extract_args,
     tone_args,
 )
 from .encoders import CODECS, CodecFacts, rung_options  # noqa: F401

@@ -2,6 +2,7 @@
 project (application, benchmarks and tests) that spells ffmpeg flags."""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -78,11 +79,70 @@ def chunk_args(
     return cmd.compile(cmd=ffmpeg_bin())
 
 
-def audio_args(*, source: MediaInput, output: Path, bitrate: int) -> list[str]:
-    """The whole title's audio, once: AAC-LC stereo 48 kHz."""
+def _audio_stream(source: MediaInput, *, stream: int | None, duration: float | None):
+    """One audio stream of a source (``stream``: ffprobe's index; None: the
+    first audio stream). With ``duration`` (an uploaded dub), it is laid on
+    the film's timeline: its first sample at film time 0, silence added or
+    the tail cut so it lasts exactly as long as the video."""
     inp = ffmpeg_builder.input(source.location, **source.options())
-    out = ffmpeg_builder.output(inp["a:0"], str(output), f="mp4", vn=None, **aac_options(bitrate=bitrate))
+    audio = inp["a:0"] if stream is None else inp[str(int(stream))]
+    if duration is not None:
+        audio = (audio.filter("asetpts", "PTS-STARTPTS").filter("apad")
+                 .filter("atrim", end=f"{duration:.6f}"))
+    return audio
+
+
+def loudness_filter_options(*, target: float, true_peak: float, lra: float, measured: Mapping | None = None) -> dict:
+    """ffmpeg ``loudnorm`` (EBU R128). With ``measured`` (the first pass's
+    report), the second pass applies one linear gain where it can: the
+    music and effects keep their dynamics instead of being compressed."""
+    options: dict[str, object] = {"I": target, "TP": true_peak, "LRA": lra}
+    if measured:
+        options.update(measured_I=measured["input_i"], measured_TP=measured["input_tp"],
+                       measured_LRA=measured["input_lra"], measured_thresh=measured["input_thresh"],
+                       offset=measured["target_offset"], linear="true")
+    options["print_format"] = "json"
+    return options
+
+
+def loudness_measure_args(*, source: MediaInput, stream: int | None, target: float, true_peak: float, lra: float,
+                          duration: float | None = None) -> list[str]:
+    """Pass one of loudnorm: decode the stream, measure, write nothing (the
+    JSON report is printed at the end; run with ``verbosity="info"``)."""
+    audio = _audio_stream(source, stream=stream, duration=duration).filter(
+        "loudnorm", **loudness_filter_options(target=target, true_peak=true_peak, lra=lra))
+    out = ffmpeg_builder.output(audio, "-", f="null")
+    return out.compile(cmd=ffmpeg_bin())
+
+
+def audio_args(*, source: MediaInput, output: Path, bitrate: int, stream: int | None = None,
+               loudness: Mapping | None = None, duration: float | None = None) -> list[str]:
+    """One audio track of the title, once: AAC-LC stereo 48 kHz, from the
+    source's stream ``stream`` (default: its first audio stream) or an
+    uploaded dub (``duration`` set: aligned to the video's timeline), with
+    ``loudness`` the loudnorm options (``loudness_filter_options``)."""
+    audio = _audio_stream(source, stream=stream, duration=duration)
+    if loudness:
+        audio = audio.filter("loudnorm", **loudness)
+    out = ffmpeg_builder.output(audio, str(output), f="mp4", vn=None, sn=None, **aac_options(bitrate=bitrate))
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def loudness_report(stderr: str) -> dict:
+    """The JSON block loudnorm prints when it ends (the last ``{...}``)."""
+    start, end = stderr.rfind("{"), stderr.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("loudnorm printed no report")
+    return json.loads(stderr[start:end + 1])
+
+
+def subtitle_extract_args(*, source: MediaInput, streams: Sequence[int], outputs: Sequence[Path]) -> list[str]:
+    """Text subtitle streams of a source (ffprobe indexes) to WebVTT files,
+    all in one read of the source."""
+    inp = ffmpeg_builder.input(source.location, **source.options())
+    outs = [ffmpeg_builder.output(inp[str(int(index))], str(path), f="webvtt", **{"c:s": "webvtt"})
+            for index, path in zip(streams, outputs, strict=True)]
+    return ffmpeg_builder.merge_outputs(*outs).overwrite_output().compile(cmd=ffmpeg_bin())
 
 
 def hls_args(*, input_path: Path, out_dir: Path, segment_seconds: int, offset: float,
@@ -220,6 +280,37 @@ def clip_args(*, output: Path, size: str = "640x360", rate: str | int = 30, seco
                                             f="lavfi", t=seconds).audio)
         options.update({"acodec": "aac", "b:a": "96k"})
     options.update(extra or {})  # ``extra`` may override, e.g. the audio bitrate
+    out = ffmpeg_builder.output(*streams, str(output), **options)
+    return out.overwrite_output().compile(cmd=ffmpeg_bin())
+
+
+def multitrack_clip_args(*, output: Path, subtitles: Path | None = None, seconds: float = 8,
+                         size: str = "640x360", rate: int = 30, gop: int | None = None,
+                         audio: Sequence[tuple[int, str, str]] = ((440, "eng", "English"), (660, "deu", "Deutsch")),
+                         subtitle_language: str = "eng", subtitle_title: str = "") -> list[str]:
+    """A generated clip with one audio stream per ``(Hz, language, title)``
+    (a steady sine each, so a test can tell which one plays) and, from an
+    SRT file, a mov_text subtitle stream tagged ``subtitle_language`` (an
+    MP4 as a phone or an editor writes it). ffmpeg cannot draw text into
+    bitmap subtitles, so sources with PGS or DVB streams are tested from
+    ffprobe's answer."""
+    video = ffmpeg_builder.input(f"testsrc2=size={size}:rate={rate}", f="lavfi", t=seconds).video
+    streams = [video]
+    options: dict = {"vcodec": "libx264", "preset": "ultrafast", "pix_fmt": "yuv420p", "t": seconds,
+                     "acodec": "aac", "b:a": "96k"}
+    if gop:
+        options["g"] = gop
+    for i, (hz, language, title) in enumerate(audio):
+        streams.append(ffmpeg_builder.input(f"sine=frequency={hz}:sample_rate=48000", f="lavfi", t=seconds).audio)
+        options[f"metadata:s:a:{i}"] = f"language={language}"
+        options[f"metadata:s:{1 + i}"] = f"title={title}"  # the same stream by its output index
+    if subtitles is not None:
+        sub = ffmpeg_builder.input(str(subtitles), f="srt")
+        streams.append(sub["s:0"])
+        options["metadata:s:s:0"] = f"language={subtitle_language}"
+        if subtitle_title:
+            options[f"metadata:s:{1 + len(audio)}"] = f"title={subtitle_title}"
+        options["c:s"] = "mov_text"
     out = ffmpeg_builder.output(*streams, str(output), **options)
     return out.overwrite_output().compile(cmd=ffmpeg_bin())
 

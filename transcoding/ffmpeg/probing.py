@@ -59,6 +59,9 @@ class SourceInfo:
     max_frame_rate: str = ""
     # ffprobe's field_order: "progressive", "tt", "bb", "tb", "bt", "unknown" or "".
     field_order: str = ""
+    # Every audio and subtitle stream, in file order (``streams_describe``).
+    audio_streams: list[dict] = field(default_factory=list)
+    subtitle_streams: list[dict] = field(default_factory=list)
 
     @property
     def fps(self) -> Fraction:
@@ -269,6 +272,8 @@ def _source_info(data: dict, scan: PacketScan | None = None) -> SourceInfo:
         format_name=fmt.get("format_name", ""), bit_rate=int(fmt.get("bit_rate") or 0),
         warnings=warnings, vfr=vfr, max_frame_rate=f"{fastest.numerator}/{fastest.denominator}" if vfr else "",
         field_order=str(v.get("field_order") or ""),
+        audio_streams=[_audio_stream(s) for s in audios],
+        subtitle_streams=[_subtitle_stream(s) for s in streams if s.get("codec_type") == "subtitle"],
     )
 
 
@@ -303,6 +308,39 @@ def _fraction(raw) -> Fraction | None:
     except (ValueError, ZeroDivisionError):
         return None
     return value if value > 0 else None
+
+
+# Subtitle codecs ffmpeg turns into WebVTT (text); the bitmap ones are pictures.
+TEXT_SUBTITLE_CODECS = frozenset({"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"})
+BITMAP_SUBTITLE_CODECS = frozenset({"hdmv_pgs_subtitle", "dvb_subtitle", "dvd_subtitle", "xsub"})
+
+
+def _tags(stream: dict) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (stream.get("tags") or {}).items()}
+
+
+def _audio_stream(stream: dict) -> dict:
+    tags, disposition = _tags(stream), stream.get("disposition") or {}
+    title = tags.get("title", "")
+    return {
+        "index": int(stream.get("index", 0)), "codec": stream.get("codec_name", ""),
+        "language": tags.get("language", ""), "title": title,
+        "channels": int(stream.get("channels") or 0), "default": bool(disposition.get("default")),
+        # Matroska's flag, or a title saying so ("Audio Description", "AD").
+        "described": bool(disposition.get("visual_impaired"))
+        or "audio description" in title.lower() or "described" in title.lower(),
+    }
+
+
+def _subtitle_stream(stream: dict) -> dict:
+    tags, disposition = _tags(stream), stream.get("disposition") or {}
+    codec = stream.get("codec_name", "") or ""
+    return {
+        "index": int(stream.get("index", 0)), "codec": codec, "language": tags.get("language", ""),
+        "title": tags.get("title", ""), "forced": bool(disposition.get("forced")),
+        "hearing_impaired": bool(disposition.get("hearing_impaired")) or "sdh" in tags.get("title", "").lower(),
+        "text": codec in TEXT_SUBTITLE_CODECS,
+    }
 
 
 def _float(value) -> float | None:

@@ -90,14 +90,16 @@ class Watchdog:
 
 
 def run(args: Sequence[str], *, on_frames: ProgressCallback | None = None,
-        timeout: float | None = None, every: float = 0.5, stall: float | None = None) -> None:
+        timeout: float | None = None, every: float = 0.5, stall: float | None = None,
+        verbosity: str = "error") -> str:
     """Run ffmpeg, calling ``on_frames(frames_done)`` at most every ``every`` s.
 
     Raises MediaError with a reason a person can read when ffmpeg fails,
     stalls (``stall`` s without progress, default TRANSCODE_STALL_SECONDS) or
     runs past ``timeout``; whatever else interrupts the run, ffmpeg is killed
-    and reaped before the exception goes on."""
-    args = [args[0], "-hide_banner", "-nostdin", "-v", "error", "-progress", "pipe:1", "-nostats", *args[1:]]
+    and reaped before the exception goes on. Returns what ffmpeg printed
+    (at ``verbosity``: "info" for a filter's report, such as loudnorm's)."""
+    args = [args[0], "-hide_banner", "-nostdin", "-v", verbosity, "-progress", "pipe:1", "-nostats", *args[1:]]
     stall = float(settings.TRANSCODE_STALL_SECONDS if stall is None else stall)
     logger.debug("ffmpeg: %s", " ".join(args))
     with tempfile.TemporaryFile() as err:
@@ -122,6 +124,7 @@ def run(args: Sequence[str], *, on_frames: ProgressCallback | None = None,
                          retryable=True)
     if code != 0:
         raise MediaError(explain(stderr), detail=scrub(stderr)[-4000:], retryable=False)
+    return stderr
 
 
 def _follow(proc: subprocess.Popen, watchdog: Watchdog, *, on_frames: ProgressCallback | None,

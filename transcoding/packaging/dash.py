@@ -175,8 +175,8 @@ def render_mpd(p: Presentation) -> str:
         _el(aset, "AudioChannelConfiguration", {"schemeIdUri": CHANNELS_SCHEME, "value": a.channels})
         if a.label:
             _el(aset, "Label", None, a.label)
-        if a.main:
-            _el(aset, "Role", {"schemeIdUri": ROLE_SCHEME, "value": "main"})
+        if a.main or a.role:
+            _el(aset, "Role", {"schemeIdUri": ROLE_SCHEME, "value": "main" if a.main else a.role})
         for ar in a.representations:
             rep = _el(aset, "Representation", {
                 "id": ar.id, "bandwidth": ar.bandwidth, "codecs": ar.codecs, "audioSamplingRate": ar.sampling_rate,

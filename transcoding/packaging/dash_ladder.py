@@ -23,6 +23,7 @@ from .dash_model import (
     segments_from_runs,
     video_set,
 )
+from .master import audio_media, language_matches
 
 AUDIO_SAMPLING_RATE = 48000  # the pipeline's AAC (transcoding.ffmpeg.aac_options)
 
@@ -38,22 +39,37 @@ def _files(r) -> SegmentFiles:
                         timescale=r.timescale, segments=segments_from_runs(r.timeline))
 
 
+DASH_TEXT_ROLES = {"subtitles": "subtitle", "captions": "caption", "forced": "forced-subtitle"}
+
+
+def text_tracks_dash(tracks: Sequence, *, preferred: str | None = None) -> list[TextTrack]:
+    """``catalog.TextTrack`` rows as DASH text AdaptationSets: the whole-file
+    WebVTT sidecar (``subs/en-subtitles-r1.vtt``, film time), the viewer's
+    preferred language first."""
+    ordered = sorted(tracks, key=lambda t: (not language_matches(t.language, preferred), t.kind == "forced",
+                                            t.kind == "captions", t.language))
+    return [TextTrack(id=t.ladder_name.replace("/", "-"), lang=t.language, url=f"{t.ladder_name}.vtt",
+                      role=DASH_TEXT_ROLES.get(t.kind, "subtitle"), label=t.display_label) for t in ordered]
+
+
 def dash_presentation(renditions: Sequence, *, max_height: int | None = None, codecs: Sequence[str] | None = None,
-                      base_urls: Sequence[BaseUrl] = (), text: Sequence[TextTrack] = ()) -> Presentation:
+                      base_urls: Sequence[BaseUrl] = (), text: Sequence[TextTrack] = (),
+                      audio_language: str | None = None) -> Presentation:
     """One video AdaptationSet per codec (in the order of ``codecs``, default
     the rows'), the audio, whole-file WebVTT ``text`` tracks (cue times from
     the presentation's start: DASH players apply no X-TIMESTAMP-MAP), and
     ``base_urls`` in priority order. Raises
     NoDashTimeline when a selected rendition has none, ValueError when
     nothing is left to play."""
-    audio = next((r for r in renditions if r.kind == "audio"), None)
+    audio_media_list = audio_media(renditions, preferred=audio_language)
+    audios = {r.name: r for r in renditions if r.kind == "audio"}
     videos = [r for r in renditions if r.kind == "video"
               and (max_height is None or min(r.width, r.height) <= max_height)
               and (codecs is None or r.codec in codecs)]
     if not videos:
         raise ValueError("no video rendition left for this presentation")
     order = list(codecs) if codecs is not None else list(dict.fromkeys(r.codec for r in videos))
-    audio_peak = audio.bandwidth if audio else 0
+    audio_peak = max((r.bandwidth for r in audios.values()), default=0)
     sets = []
     for codec in order:
         reps = [VideoRepresentation(
@@ -63,11 +79,16 @@ def dash_presentation(renditions: Sequence, *, max_height: int | None = None, co
         ) for r in videos if r.codec == codec]
         if reps:
             sets.append(video_set(reps))
-    audio_sets: tuple[AudioSet, ...] = ()
-    if audio is not None:
-        audio_sets = (AudioSet(lang="und", channels=2, main=True, representations=(AudioRepresentation(
-            id=audio.name, bandwidth=audio.bandwidth, codecs=audio.codecs, sampling_rate=AUDIO_SAMPLING_RATE,
-            files=_files(audio)),)),)
+    # One AdaptationSet per language track; the DEFAULT one first with Role
+    # main (players start on it), audio description as Role description.
+    ordered = sorted(audio_media_list, key=lambda m: not m.default)
+    audio_sets = tuple(AudioSet(
+        lang=m.language, channels=2, main=m.default, label=m.name,
+        role=None if m.default else ("description" if m.characteristics else "alternate"),
+        representations=(AudioRepresentation(
+            id=m.stable_id, bandwidth=audios[m.stable_id].bandwidth, codecs=audios[m.stable_id].codecs,
+            sampling_rate=AUDIO_SAMPLING_RATE, files=_files(audios[m.stable_id])),))
+        for m in ordered)
     duration = max(_files(r).duration for r in videos)
     return Presentation(duration=duration, video=tuple(sets), audio=audio_sets, text=tuple(text),
                         base_urls=tuple(base_urls))

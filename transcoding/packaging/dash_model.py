@@ -70,6 +70,7 @@ class AudioSet:
     representations: tuple[AudioRepresentation, ...]
     label: str | None = None
     main: bool = False              # Role "main": the default language
+    role: str | None = None         # else: "alternate", "description" (audio description), "dub"...
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,4 @@ from .state import (  # noqa: F401
     ladder_fail,
     ladder_merge_if_ready,
 )
+from .tracks import dub_package, text_tracks_package  # noqa: F401

@@ -1,6 +1,6 @@
 """BREAK + PROCESS + UPLOAD: one chunk of one codec, decoded once and
 encoded to every rung of that codec, its outputs stored under
-deterministic keys; the audio once per title. Each attempt claims its chunk
+deterministic keys; each audio track (language) once per title. Each attempt claims its chunk
 by compare-and-set and is fenced by its attempt number, so a redelivered
 message is harmless.
 
@@ -15,13 +15,17 @@ Merges go before chunks (actor priorities), and an AV1/HEVC chunk steps
 aside while H.264's merge waits for a thread."""
 from __future__ import annotations
 
+import json
 import time
 from fractions import Fraction
 from pathlib import Path
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from streaming.core import storage
+from streaming.core.storage import local_path
 
 from .. import ffmpeg, ladder, tasks
 from ..models import Chunk, Codec, CodecLadder, TranscodeJob
@@ -37,9 +41,14 @@ STEP_ASIDE_MS = 500
 def chunk_key(job: TranscodeJob, chunk: Chunk, rung: str = "") -> str:
     """``work/<video>/job-N/<codec>/c00003/v720.ts`` (``.obu`` for AV1), or the audio."""
     if chunk.kind == Chunk.Kind.AUDIO:
-        return f"{job.work_prefix}/audio.mp4"
+        return audio_work_key(job, chunk.index)
     leaf = rung.rsplit("/", 1)[-1]
     return f"{codec_work_prefix(job, chunk.codec)}/c{chunk.index:05d}/{leaf}.{intermediate_ext(chunk.codec)}"
+
+
+def audio_work_key(job: TranscodeJob, index: int) -> str:
+    """The encoded audio track ``index`` (0: ``audio.mp4``, as before languages)."""
+    return f"{job.work_prefix}/audio.mp4" if index == 0 else f"{job.work_prefix}/audio{index + 1}.mp4"
 
 
 def codec_work_prefix(job: TranscodeJob, codec: str) -> str:
@@ -171,11 +180,64 @@ def _video_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
         storage.put(chunk_key(job, chunk, rung.name), path)
 
 
+def audio_track_spec(job: TranscodeJob, index: int) -> dict:
+    """The plan's audio track ``index``; a plan from before languages had one:
+    the source's first audio stream."""
+    tracks = job.plan.get("audio_tracks")
+    if tracks is None:
+        return {"track": None, "name": "audio", "stream": None, "file": None, "language": "und", "label": "Main",
+                "characteristics": "", "default": True}
+    return tracks[index]
+
+
 def _audio_encode(*, job: TranscodeJob, chunk: Chunk, tmp: Path, mine) -> None:
+    """One audio track, once: measured (loudnorm's first pass), then encoded
+    to AAC at the loudness target with one linear gain. A dub is laid on the
+    film's timeline: its first sample at the first frame, padded with
+    silence or cut to the video's length."""
+    spec = audio_track_spec(job, chunk.index)
     out = tmp / "audio.mp4"
     frames_for_progress = int(float(job.source_info.get("duration", 1)) * 50)  # ~AAC frames/s/20
-    ffmpeg.run(
-        ffmpeg.audio_args(source=source_input(job.video), output=out, bitrate=job.plan["audio_bitrate"]),
-        on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress, mine=mine),
-    )
+    loudness = audio_track_encode(job=job, spec=spec, output=out,
+                                  on_frames=_progress_reporter(chunk=chunk, total=frames_for_progress, mine=mine))
     storage.put(chunk_key(job, chunk), out)
+    storage.put_bytes(f"{chunk_key(job, chunk)}.loudness.json", json.dumps(loudness).encode())
+
+
+def audio_track_encode(*, job: TranscodeJob, spec: dict, output: Path, on_frames=None) -> dict:
+    """Encode one audio track of the plan (``spec``) to ``output``; returns
+    the loudness figures (the source's, measured, and the target)."""
+    if spec.get("file"):
+        source = _stored_input(spec["file"], output.parent)
+        duration: float | None = float(Fraction(job.plan["frames"]) / Fraction(job.plan["fps"]))
+    else:
+        source, duration = source_input(job.video), None
+    target = {"target": settings.AUDIO_LOUDNESS_TARGET, "true_peak": settings.AUDIO_TRUE_PEAK,
+              "lra": settings.AUDIO_LOUDNESS_RANGE}
+    report = ffmpeg.run(ffmpeg.loudness_measure_args(source=source, stream=spec["stream"], duration=duration,
+                                                     **target), verbosity="info")
+    measured = ffmpeg.loudness_report(report)
+    ffmpeg.run(
+        ffmpeg.audio_args(source=source, output=output, bitrate=job.plan["audio_bitrate"], stream=spec["stream"],
+                          duration=duration,
+                          loudness=ffmpeg.loudness_filter_options(measured=measured, **target)),
+        on_frames=on_frames,
+    )
+    figures = {k: _number(measured.get(k)) for k in ("input_i", "input_tp", "input_lra")}
+    return {**figures, "normalization_type": measured.get("normalization_type", ""), **target}
+
+
+def _number(raw) -> float | None:
+    """loudnorm prints its figures as strings ("-21.79"; "-inf" for silence)."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _stored_input(name: str, tmp: Path) -> ffmpeg.MediaInput:
+    path = local_path(name)
+    if path is not None:
+        return ffmpeg.MediaInput.local(path)
+    return ffmpeg.MediaInput(location=default_storage.url(name), remote=True)

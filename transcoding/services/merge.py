@@ -13,15 +13,16 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services import video_ready_mark
+from catalog.services import audio_track_status_record, text_tracks_packaged_mark, video_ready_mark
 from streaming.core import storage
 
-from .. import ffmpeg, packaging
+from .. import ffmpeg, packaging, tasks
 from ..models import Codec, CodecLadder, Rendition, TranscodeJob
-from .chunks import codec_work_prefix
+from .chunks import audio_work_key, codec_work_prefix
 from .package import Packaged, codec_package
 from .state import job_finish_if_complete, job_progress_update, ladder_fail, ladders_merge_waiting
 from .steps import scratch
+from .tracks import dubs_waiting, text_tracks_ready
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def job_merge(*, job_id: int, codec: str = Codec.H264) -> bool:
                 or job.status != TranscodeJob.Status.ENCODING:
             return False  # a newer merge owns the ladder, or the job was stopped meanwhile
         _renditions_replace(job=job, codec=codec, packaged=packaged)
+        text_tracks_packaged_mark(packaged=packaged.text_tracks)
         ladder.status, ladder.progress, ladder.finished_at = CodecLadder.Status.DONE, 100.0, timezone.now()
         ladder.save(update_fields=["status", "progress", "finished_at"])
         # Under the job's lock, so two codecs merging at once both end up in them.
@@ -63,9 +65,18 @@ def job_merge(*, job_id: int, codec: str = Codec.H264) -> bool:
         job.save(update_fields=["master_key", *(["media_start"] if codec == Codec.H264 else [])])
         if codec == Codec.H264:
             video_ready_mark(video_id=job.video_id)
+            for spec in job.plan.get("audio_tracks") or []:
+                if spec.get("track"):
+                    audio_track_status_record(track_id=spec["track"], status="ready")
     _cleanup(job=job, codec=codec)
     if codec == Codec.H264:
         ladders_merge_waiting(job_id=job_id)
+        # A text track added while this merge ran is in the manifests just
+        # written but was not packaged with the ladder: package them all again
+        # (a few kilobytes), now that the video plays.
+        tasks.text_tracks_package.send(job.video_id, False)
+        for track_id in dubs_waiting(video_id=job.video_id):  # uploaded while this transcode ran
+            tasks.dub_package.send(track_id)
     job_progress_update(job_id=job_id)
     if job_finish_if_complete(job_id=job_id) and not job.ladders.filter(status=CodecLadder.Status.FAILED).exists():
         _remove(job.work_prefix)  # everything merged: nothing left to retry from
@@ -101,13 +112,15 @@ def manifests_store(*, job: TranscodeJob) -> str:
     master's key."""
     renditions = list(Rendition.objects.filter(job=job))
     prefix = job.video.ladder_prefix
-    variants, media = packaging.ladder_parts(renditions)
+    text = text_tracks_ready(video=job.video)
+    variants, media = packaging.ladder_parts(renditions, text_tracks=text)
     with scratch(f"manifests{job.pk}") as tmp:
         master = tmp / "master.m3u8"
         master.write_text(packaging.master_playlist_render(variants=variants, media=media))
         storage.put(f"{prefix}/master.m3u8", master)
         try:
-            mpd_text = packaging.render_mpd(packaging.dash_presentation(renditions))
+            mpd_text = packaging.render_mpd(packaging.dash_presentation(
+                renditions, text=packaging.text_tracks_dash(text)))
         except packaging.NoDashTimeline:
             mpd_text = ""
         if mpd_text:
@@ -118,13 +131,15 @@ def manifests_store(*, job: TranscodeJob) -> str:
 
 
 def _cleanup(*, job: TranscodeJob, codec: str) -> None:
-    """A merged codec's chunks (and, for H.264, the audio) are no longer needed."""
+    """A merged codec's chunks (and, for H.264, the audio tracks) are no longer needed."""
     _remove(codec_work_prefix(job, codec))
     if codec == Codec.H264:
-        try:
-            storage.delete(f"{job.work_prefix}/audio.mp4")
-        except Exception:  # the title plays; leftovers are only disk space
-            logger.exception("could not remove the audio intermediate of job %s", job.pk)
+        for index in range(job.chunks.filter(kind="audio").count()):
+            for key in (audio_work_key(job, index), f"{audio_work_key(job, index)}.loudness.json"):
+                try:
+                    storage.delete(key)
+                except Exception:  # the title plays; leftovers are only disk space
+                    logger.exception("could not remove the audio intermediate %s", key)
 
 
 def _remove(prefix: str) -> None:

@@ -13,8 +13,9 @@ reorder delay moved it, packaged again with the difference corrected, so
 segment boundaries coincide across codecs and one audio track fits all."""
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from streaming.core import storage
 
 from .. import ffmpeg, packaging
 from ..models import Chunk, Codec, Rendition, TranscodeJob
-from .chunks import chunk_key, intermediate_ext
+from .chunks import audio_track_spec, audio_work_key, chunk_key, intermediate_ext
+from .tracks import text_tracks_write
 
 SPRITE_TILE = (160, 90)
 SPRITE_COLUMNS = 10
@@ -35,6 +37,7 @@ ALIGN_TOLERANCE = 0.0005
 class Packaged:
     renditions: list[Rendition]
     media_start: float | None  # measured by the H.264 merge
+    text_tracks: dict[int, int] = field(default_factory=dict)  # {text track id: revision} packaged (H.264)
 
 
 @dataclass
@@ -75,15 +78,18 @@ def codec_package(*, job: TranscodeJob, codec: str, tmp: Path) -> Packaged:
     if codec == Codec.H264:
         media_start = ffmpeg.first_pts(out / spec["rungs"][0]["name"] / "index.m3u8")
     renditions = [_video_rendition(job, codec, r, fps) for r in rungs]
+    text: dict[int, int] = {}
     if codec == Codec.H264:
         renditions += _audio(job=job, out=out, tmp=tmp, media_start=float(media_start or 0.0), rungs=renditions)
         _artwork(rungs=spec["rungs"], joined=joined, out=out, frames=plan["frames"], fps=fps)
+        text = text_tracks_write(job=job, out=out, media_start=float(media_start or 0.0))
     else:
-        audio = Rendition.objects.filter(job=job, kind=Rendition.Kind.AUDIO).first()
-        if audio is not None:  # packaged by the H.264 merge; every codec's variants play it
+        audio = Rendition.objects.filter(job=job, kind=Rendition.Kind.AUDIO).order_by("-bandwidth").first()
+        if audio is not None:  # packaged by the H.264 merge; every codec's variants play them
             _with_audio(renditions, peak=audio.bandwidth, average=audio.average_bandwidth, codecs=audio.codecs)
     storage.put_tree(job.video.ladder_prefix, out)
-    return Packaged(renditions=renditions, media_start=media_start if codec == Codec.H264 else None)
+    return Packaged(renditions=renditions, media_start=media_start if codec == Codec.H264 else None,
+                    text_tracks=text)
 
 
 def _package(joined: Path, folder: Path, plan: dict, codec: str, fps: Fraction, offset: float) -> None:
@@ -133,22 +139,46 @@ def _video_rendition(job: TranscodeJob, codec: str, r: RungFigures, fps: Fractio
 
 def _audio(*, job: TranscodeJob, out: Path, tmp: Path, media_start: float,
            rungs: list[Rendition]) -> list[Rendition]:
-    """Package the title's audio once, starting with the video; add its
-    figures to every H.264 variant (the variant's BANDWIDTH counts its audio)."""
-    if not job.chunks.filter(kind=Chunk.Kind.AUDIO).exists():
-        return []
-    audio_src = storage.get(f"{job.work_prefix}/audio.mp4", tmp / "audio.mp4")
-    (out / "audio").mkdir()
-    ffmpeg.run(ffmpeg.hls_args(input_path=audio_src, out_dir=out / "audio",
+    """Package each audio track (language) once, starting with the video;
+    add the largest one's figures to every H.264 variant (a variant's
+    BANDWIDTH counts its largest audio rendition)."""
+    chunks = list(job.chunks.filter(kind=Chunk.Kind.AUDIO).order_by("index"))
+    renditions = []
+    for chunk in chunks:
+        spec = audio_track_spec(job, chunk.index)
+        name = spec["name"]
+        key = audio_work_key(job, chunk.index)
+        audio_src = storage.get(key, tmp / f"{name}.mp4")
+        try:
+            loudness = json.loads(storage.get(f"{key}.loudness.json", tmp / f"{name}.json").read_text())
+        except (FileNotFoundError, ValueError):
+            loudness = {}
+        renditions.append(audio_rendition_package(job=job, spec=spec, source=audio_src, out=out,
+                                                  media_start=media_start, loudness=loudness))
+    if renditions:
+        largest = max(renditions, key=lambda r: r.bandwidth)
+        _with_audio(rungs, peak=largest.bandwidth, average=largest.average_bandwidth, codecs=largest.codecs)
+    return renditions
+
+
+def audio_rendition_package(*, job: TranscodeJob, spec: dict, source: Path, out: Path, media_start: float,
+                            loudness: dict) -> Rendition:
+    """One encoded audio track packaged into ``out/<name>`` (CMAF fMP4 HLS,
+    its first sample at ``media_start``, with the video) and measured: its
+    Rendition, not saved."""
+    name = spec["name"]
+    (out / name).mkdir(parents=True)
+    ffmpeg.run(ffmpeg.hls_args(input_path=source, out_dir=out / name,
                                segment_seconds=job.plan["segment_seconds"], offset=media_start, stream="a:0"))
-    measured = _measure(out / "audio", {"name": "audio"})
-    _with_audio(rungs, peak=measured.figures.peak_bps, average=measured.figures.average_bps, codecs=measured.codecs)
-    return [Rendition(
-        job=job, kind=Rendition.Kind.AUDIO, codec="", name="audio", codecs=measured.codecs,
+    measured = _measure(out / name, {"name": name})
+    return Rendition(
+        job=job, kind=Rendition.Kind.AUDIO, codec="", name=name, codecs=measured.codecs,
         target_bitrate=job.plan["audio_bitrate"], bandwidth=measured.figures.peak_bps,
-        average_bandwidth=measured.figures.average_bps, playlist_key=f"{job.video.ladder_prefix}/audio/index.m3u8",
+        average_bandwidth=measured.figures.average_bps, playlist_key=f"{job.video.ladder_prefix}/{name}/index.m3u8",
         segment_count=len(measured.figures.segments), timescale=measured.timescale, timeline=measured.timeline,
-    )]
+        language=spec["language"], label=spec["label"][:100], characteristics=spec["characteristics"],
+        is_default=bool(spec["default"]), loudness=loudness,
+    )
 
 
 def _with_audio(rungs: list[Rendition], *, peak: int, average: int, codecs: str) -> None:

@@ -17,6 +17,7 @@ from ..models import Chunk, CodecLadder, TranscodeJob
 from ..selectors import profile_ladders
 from ..sources import source_input
 from .state import chunks_send, job_fail
+from .tracks import audio_tracks_plan, subtitles_extract
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ def job_prepare(*, job_id: int) -> None:
         job.save(update_fields=["source_info", "plan", "status"])
         video_probe_record(video_id=video.pk, width=info.width, height=info.height,
                            duration=round(float(total / fps), 3))
+        audio_tracks = audio_tracks_plan(video=video, info=info)
+        plan["audio_tracks"] = audio_tracks
+        job.plan = plan
+        job.save(update_fields=["plan"])
         for codec in ladders:  # H.264 first: its chunks are sent (and encoded) first
             CodecLadder.objects.get_or_create(job=job, codec=codec)
             for c in chunks:
@@ -93,10 +98,12 @@ def job_prepare(*, job_id: int) -> None:
                     job=job, kind=Chunk.Kind.VIDEO, codec=codec, index=c.index,
                     defaults={"start_frame": c.start_frame, "end_frame": c.end_frame},
                 )
-        if info.has_audio:
-            Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, codec="", index=0)
+        for index, _ in enumerate(audio_tracks):  # one encode per audio track
+            Chunk.objects.get_or_create(job=job, kind=Chunk.Kind.AUDIO, codec="", index=index)
         pending = list(job.chunks.exclude(status=Chunk.Status.DONE).order_by("pk"))
         transaction.on_commit(lambda: chunks_send(chunks=pending))
+    if info.subtitle_streams:
+        subtitles_extract(video=video, streams=info.subtitle_streams)
     logger.info("job %s: %d frames at %s fps%s%s, %s, %d chunks per codec", job_id, total, plan["fps"],
                 f" (variable rate, {info.frame_rate} on average)" if info.vfr else "",
                 f" (deinterlaced, {info.field_order})" if info.parity else "",

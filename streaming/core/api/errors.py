@@ -43,6 +43,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "no_codec": status.HTTP_409_CONFLICT,
     "no_dash": status.HTTP_409_CONFLICT,
     "profile_in_use": status.HTTP_409_CONFLICT,
+    "track_exists": status.HTTP_409_CONFLICT,
     "no_subscription": status.HTTP_403_FORBIDDEN,
     "not_available": status.HTTP_403_FORBIDDEN,
     "not_for_kids": status.HTTP_403_FORBIDDEN,

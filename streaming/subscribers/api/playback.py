@@ -39,6 +39,23 @@ class SessionCodecSerializer(serializers.Serializer):
                                              "the manifest (e.g. av01.0.08M.08): check your decoder takes it.")
 
 
+class SessionAudioTrackSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="STABLE-RENDITION-ID in the HLS master; Representation id in DASH.")
+    language = serializers.CharField(help_text="BCP 47.")
+    label = serializers.CharField()  # type: ignore[assignment]
+    default = serializers.BooleanField()
+    described_video = serializers.BooleanField(help_text="Audio description for blind and low-vision viewers.")
+
+
+class SessionTextTrackSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    language = serializers.CharField(help_text="BCP 47.")
+    label = serializers.CharField()  # type: ignore[assignment]
+    kind = serializers.ChoiceField(choices=["subtitles", "captions", "forced"])
+    default = serializers.BooleanField()
+    url = serializers.URLField(help_text="The whole WebVTT file (film time, 0 = first frame) on the first pathway.")
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The playback session: heartbeat and stop it.")
     video = serializers.UUIDField(help_text="The video's public id.")
@@ -66,6 +83,11 @@ class SessionSerializer(serializers.Serializer):
     pathways = PathwaySerializer(many=True, help_text="All pathways in steering order (origin last).")
     poster_url = serializers.URLField(help_text="Poster image on the first pathway.")
     thumbnails_url = serializers.URLField(help_text="WebVTT of trick-play thumbnails on the first pathway.")
+    audio_tracks = SessionAudioTrackSerializer(many=True, help_text=(
+        "The audio languages, in menu order; `default` is the profile's audio language when the title has it "
+        "(DEFAULT=YES in HLS, Role main in DASH), else the original."))
+    text_tracks = SessionTextTrackSerializer(many=True, help_text=(
+        "Subtitles and captions; `default` only for the profile's subtitle language (else subtitles start off)."))
 
 
 def session_payload(request, session: PlaybackSession) -> dict:
@@ -86,6 +108,8 @@ def session_payload(request, session: PlaybackSession) -> dict:
         "heartbeat_interval": settings.PLAYBACK_HEARTBEAT_INTERVAL,
         "edge": pathway(payload.edge), "pathways": [pathway(p) for p in payload.pathways],
         "poster_url": payload.poster_url, "thumbnails_url": payload.thumbnails_url,
+        **{f"{kind}_tracks": rows for kind, rows in services.session_tracks(session=session,
+                                                                           token=payload.token).items()},
     }
 
 

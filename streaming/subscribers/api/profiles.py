@@ -18,7 +18,7 @@ TAG = "Profiles"
 class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = Profile
-        fields = ["id", "name", "kids", "created_at"]
+        fields = ["id", "name", "kids", "audio_language", "subtitle_language", "created_at"]
         extra_kwargs = {"id": {"help_text": "Pass as profile_id to the catalog, my list, history and playback."}}
 
 
@@ -53,6 +53,10 @@ class ProfileDetailApi(ApiView):
 
         name = serializers.CharField(max_length=40, required=False)
         kids = serializers.BooleanField(required=False)
+        audio_language = serializers.CharField(max_length=35, required=False, allow_blank=True,
+                                               help_text="BCP 47; blank: each title's original audio.")
+        subtitle_language = serializers.CharField(max_length=35, required=False, allow_blank=True,
+                                                  help_text="BCP 47; blank: subtitles off.")
 
     @extend_schema(tags=[TAG], operation_id="profiles_retrieve", summary="One profile",
                    responses={200: ProfileSerializer, **error_responses(401, 404)})
@@ -60,7 +64,7 @@ class ProfileDetailApi(ApiView):
         return Response(ProfileSerializer(profile_of(request, profile_id)).data)
 
     @extend_schema(tags=[TAG], operation_id="profiles_update", request=InputSerializer,
-                   summary="Rename a profile or change its kids setting",
+                   summary="Rename a profile, change its kids setting or its preferred languages",
                    responses={200: ProfileSerializer, **error_responses(400, 401, 404, 409)})
     def patch(self, request, profile_id: int):
         profile = profile_of(request, profile_id)

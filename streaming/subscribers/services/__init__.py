@@ -28,6 +28,7 @@ from .manifests import (  # noqa: F401
     session_mpd,
     session_pathways,
     session_token,
+    session_tracks,
 )
 from .my_list import my_list_add, my_list_remove  # noqa: F401
 from .playback import (  # noqa: F401
@@ -46,5 +47,5 @@ from .playback import (  # noqa: F401
     session_codecs_choose,
     subscription_active,
 )
-from .profiles import profile_create, profile_delete, profile_update  # noqa: F401
+from .profiles import profile_create, profile_delete, profile_languages_set, profile_update  # noqa: F401
 from .signin import api_sign_in, api_sign_out, playback_device_end  # noqa: F401

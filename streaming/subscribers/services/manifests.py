@@ -28,12 +28,15 @@ from transcoding.packaging import (
     Location,
     NoDashTimeline,
     Variant,
+    audio_media,
     dash_presentation,
     ladder_parts,
     master_playlist_render,
     render_mpd,
+    subtitle_media,
+    text_tracks_dash,
 )
-from transcoding.selectors import renditions_playable
+from transcoding.selectors import renditions_playable, text_tracks_playable
 
 from ..models import PlaybackSession
 
@@ -111,8 +114,11 @@ def master_playlist(*, session: PlaybackSession, token: str, codecs: Sequence[st
     ``pathways``: already read, when the caller renders several.)"""
     if renditions is None:
         renditions = renditions_playable(video=session.video)
+    profile = session.profile
     variants, media = ladder_parts(renditions, max_height=session.max_height,
-                                   codecs=session_codecs(session=session, narrow=codecs))
+                                   codecs=session_codecs(session=session, narrow=codecs),
+                                   text_tracks=text_tracks_playable(video=session.video),
+                                   audio_language=profile.audio_language, subtitle_language=profile.subtitle_language)
     if not variants:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition")
     if pathways is None:
@@ -139,14 +145,37 @@ def session_mpd(*, session: PlaybackSession, token: str, codecs: Sequence[str] |
                      service_location=p.id)
              for p in session_pathways(session=session)]
     try:
-        presentation = dash_presentation(renditions_playable(video=session.video), max_height=session.max_height,
-                                         codecs=session_codecs(session=session, narrow=codecs), base_urls=bases)
+        profile = session.profile
+        presentation = dash_presentation(
+            renditions_playable(video=session.video), max_height=session.max_height,
+            codecs=session_codecs(session=session, narrow=codecs), base_urls=bases,
+            text=text_tracks_dash(text_tracks_playable(video=session.video), preferred=profile.subtitle_language),
+            audio_language=profile.audio_language)
     except NoDashTimeline:
         raise ApplicationError("This video was packaged before DASH; transcode it again to play it as DASH.",
                                code="no_dash") from None
     except ValueError:
         raise ApplicationError("No rendition of this video fits your plan.", code="no_rendition") from None
     return render_mpd(presentation)
+
+
+def session_tracks(*, session: PlaybackSession, token: str | None = None) -> dict[str, list[dict]]:
+    """The session's audio languages and text tracks as its manifests list
+    them (the profile's languages marked default), for apps that build their
+    own menus; each text track with its WebVTT file on the first pathway."""
+    token = token or session_token(session=session)
+    profile = session.profile
+    audio = audio_media(renditions_playable(video=session.video), preferred=profile.audio_language)
+    tracks = {t.ladder_name: t for t in text_tracks_playable(video=session.video)}
+    text = subtitle_media(list(tracks.values()), preferred=profile.subtitle_language)
+    return {
+        "audio": [{"id": m.stable_id, "language": m.language, "label": m.name, "default": m.default,
+                   "described_video": bool(m.characteristics)} for m in audio],
+        "text": [{"id": m.stable_id, "language": m.language, "label": m.name, "default": m.default,
+                  "kind": tracks[m.uri.rsplit("/", 1)[0]].kind,
+                  "url": session_asset_url(session=session, token=token, rest=m.uri.rsplit("/", 1)[0] + ".vtt")}
+                 for m in text],
+    }
 
 
 @dataclass(frozen=True)
@@ -231,8 +260,9 @@ def _player_start(*, session: PlaybackSession, token: str, pathways: list[Pathwa
     video_renditions = [r for r in renditions if r.kind == "video" and r.codec == codec and r.segment_count]
     duration = session.video.duration or 0
     segments = max((r.segment_count for r in video_renditions), default=0)
-    _, media = ladder_parts(renditions, max_height=session.max_height, codecs=[codec])
-    audio = next((m for m in media if m.type == "AUDIO"), None)
+    _, media = ladder_parts(renditions, max_height=session.max_height, codecs=[codec],
+                            audio_language=session.profile.audio_language)
+    audio = next((m for m in media if m.type == "AUDIO" and m.default), None)
     audio_rendition = next((r for r in renditions if audio and r.name == audio.stable_id), None)
     return {
         "masterText": master.text,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from catalog.subtitles import language_tag_normalise
 from streaming.core.errors import ApplicationError
 
 from ..models import Profile
@@ -21,7 +22,34 @@ def profile_create(*, user, name: str, kids: bool = False) -> Profile:
     return Profile.objects.create(user=user, name=name[:40], kids=kids)
 
 
-def profile_update(*, profile: Profile, name: str | None = None, kids: bool | None = None) -> Profile:
+def _language(raw: str, field: str) -> str:
+    """A BCP 47 tag in its canonical form; blank stays blank (no preference)."""
+    if not raw.strip():
+        return ""
+    try:
+        return language_tag_normalise(raw)
+    except ValueError as exc:
+        raise ApplicationError(str(exc), extra={"field": field}) from None
+
+
+def profile_languages_set(*, profile: Profile, audio_language: str | None = None,
+                          subtitle_language: str | None = None) -> Profile:
+    """The profile's preferred audio and subtitle languages (blank subtitle
+    language: subtitles off). Its next sessions' manifests mark them DEFAULT."""
+    fields = []
+    if audio_language is not None:
+        profile.audio_language = _language(audio_language, "audio_language")
+        fields.append("audio_language")
+    if subtitle_language is not None:
+        profile.subtitle_language = _language(subtitle_language, "subtitle_language")
+        fields.append("subtitle_language")
+    if fields:
+        profile.save(update_fields=fields)
+    return profile
+
+
+def profile_update(*, profile: Profile, name: str | None = None, kids: bool | None = None,
+                   audio_language: str | None = None, subtitle_language: str | None = None) -> Profile:
     if name is not None:
         name = name.strip()
         if not name:
@@ -32,7 +60,8 @@ def profile_update(*, profile: Profile, name: str | None = None, kids: bool | No
     if kids is not None:
         profile.kids = kids
     profile.save()
-    return profile
+    return profile_languages_set(profile=profile, audio_language=audio_language,
+                                 subtitle_language=subtitle_language)
 
 
 def profile_delete(*, profile: Profile) -> None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.selectors import titles_new
+from catalog.subtitles import language_choices
 from edge.locate import client_country, client_ip
 from streaming.core.errors import ApplicationError
 
@@ -152,6 +153,36 @@ def profiles(request: HttpRequest) -> HttpResponse:
 class ProfileForm(forms.Form):
     name = forms.CharField(max_length=40)
     kids = forms.BooleanField(required=False, label="Kids profile (only titles rated for children)")
+
+
+class LanguagesForm(forms.Form):
+    audio_language = forms.ChoiceField(label="Audio", required=False)
+    subtitle_language = forms.ChoiceField(label="Subtitles", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = language_choices()
+        audio, subtitles = self.fields["audio_language"], self.fields["subtitle_language"]
+        assert isinstance(audio, forms.ChoiceField) and isinstance(subtitles, forms.ChoiceField)
+        audio.choices = [("", "The title's original language"), *names]
+        subtitles.choices = [("", "Off"), *names]
+
+
+@login_required
+def profile_languages(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """A profile's preferred audio and subtitle languages: titles that have
+    them start in them (the player's menus change them too)."""
+    profile = get_object_or_404(Profile, pk=profile_id, user=request.user)
+    form = LanguagesForm(request.POST or None, initial={"audio_language": profile.audio_language,
+                                                        "subtitle_language": profile.subtitle_language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_languages_set(profile=profile, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("profiles")
+    return render(request, "streaming/profile_languages.html", {"form": form, "profile": profile})
 
 
 @login_required

@@ -140,6 +140,10 @@ def player_config(*, session: PlaybackSession) -> dict:
         # Per codec the script may choose: that codec's master inline, its rungs with their
         # rates and media playlists, the audio's (see player/startup.js).
         "start": payload.starts,
+        # The profile's languages: the manifests already mark them DEFAULT; the
+        # menus post a new choice here (player/tracks.js).
+        "languages": {"audio": session.profile.audio_language, "subtitles": session.profile.subtitle_language,
+                      "save": reverse("playback-languages", args=[session.pk])},
     }
 
 
@@ -223,6 +227,26 @@ class Heartbeat(PlayerEndpoint):
         return Response({"ok": True, "position": session.position})
 
 
+class LanguagesInput(serializers.Serializer):
+    audio = serializers.CharField(max_length=35, required=False, allow_blank=True)
+    subtitles = serializers.CharField(max_length=35, required=False, allow_blank=True,
+                                      help_text="Blank: subtitles off.")
+
+
+class Languages(PlayerEndpoint):
+    """The player's audio and subtitle menus remember the choice for the
+    session's profile: its next titles start in these languages."""
+
+    def post(self, request, session_id):
+        session = self.own_session(request, session_id)
+        data = LanguagesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        profile = services.profile_languages_set(profile=session.profile, audio_language=v.get("audio"),
+                                                 subtitle_language=v.get("subtitles"))
+        return Response({"audio": profile.audio_language, "subtitles": profile.subtitle_language})
+
+
 class BeaconQoEField(serializers.Field):
     """The stop beacon's QoE figures: a JSON object, or (in the beacon's form)
     that object as a string, read as strictly as any JSON body."""
@@ -284,3 +308,4 @@ class Start(PlayerEndpoint):
 start = Start.as_view()
 heartbeat = Heartbeat.as_view()
 stop = Stop.as_view()
+languages = Languages.as_view()
