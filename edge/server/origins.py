@@ -84,11 +84,15 @@ class HttpOrigin:
         # URL ('?', '#', '%') stays part of the path, never a query string.
         url = f"{self.base_url}/{quote(_plain_key(key), safe='/')}"
         try:
-            async with self._session.get(URL(url, encoded=True)) as response:
+            # identity: the bytes cached are the object's own, never an origin's
+            # (or a CDN's, or nginx's) gzip of a playlist, served on as plain text.
+            async with self._session.get(URL(url, encoded=True), headers={"Accept-Encoding": "identity"}) as response:
                 if response.status == 404:
                     raise OriginNotFound(key)
                 if response.status != 200:
                     raise OriginError(f"GET {url}: HTTP {response.status}")
+                if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+                    raise OriginError(f"GET {url}: answered {response.headers['Content-Encoding']}, not identity")
                 size = 0
                 with open(dest, "wb") as out:
                     async for chunk in response.content.iter_chunked(CHUNK):

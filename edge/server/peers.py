@@ -91,11 +91,17 @@ class PeerClient:
             self._session = aiohttp.ClientSession(timeout=self._timeout, auto_decompress=False)
         url = f"{peer.url.rstrip('/')}/t/{token}/{key}"
         try:
-            async with self._session.get(url, headers={rendezvous.PEER_FILL_HEADER: self.node_name}) as response:
+            # identity: the bytes cached are the object's own. A peer compresses
+            # playlists for a client that accepts gzip (aiohttp's default), and a
+            # node that cached the compressed body served it compressed twice.
+            async with self._session.get(url, headers={rendezvous.PEER_FILL_HEADER: self.node_name,
+                                                       "Accept-Encoding": "identity"}) as response:
                 if response.status >= 500:
                     raise PeerUnavailable(f"{peer.name}: HTTP {response.status}")
                 if response.status != 200:
                     raise PeerRefused(f"{peer.name}: HTTP {response.status}")
+                if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+                    raise PeerUnavailable(f"{peer.name}: answered {response.headers['Content-Encoding']}, not identity")
                 size = 0
                 with open(dest, "wb") as out:
                     async for chunk in response.content.iter_chunked(CHUNK):

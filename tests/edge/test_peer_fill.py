@@ -4,12 +4,14 @@ fetches. Nothing in between is simulated."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import time
 import uuid
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from edge import rendezvous
 from edge.signing import token_issue, video_path_prefix
@@ -137,3 +139,59 @@ def test_a_peer_request_is_never_forwarded_and_needs_a_valid_token(zone_of_three
     assert http_get(url(zone, edges[owner], key, other), {rendezvous.PEER_FILL_HEADER: "someone"})[0] == 403
     forged = zone["token"][:-3] + ("AAA" if not zone["token"].endswith("AAA") else "BBB")
     assert http_get(url(zone, edges[owner], key, forged), {rendezvous.PEER_FILL_HEADER: "x"})[0] == 403
+
+
+PLAYLIST = b"#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n" + b"".join(
+    b"#EXTINF:2.0,\nseg_%05d.m4s\n" % i for i in range(1, SEGMENTS + 1)) + b"#EXT-X-ENDLIST\n"
+
+
+def _plain(status_headers_body) -> bytes:
+    """The body as a client that accepted gzip reads it: decompressed once."""
+    status, headers, body = status_headers_body
+    assert status == 200, status
+    return gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+
+
+def test_a_playlist_filled_from_a_peer_is_served_as_text_not_gzip_twice(zone_of_three, tmp_path):
+    """Every node compresses playlists for a client that accepts gzip; a node
+    filling from its peer must cache the playlist's own bytes (it asked for
+    identity), or it would hand viewers a gzip inside a gzip."""
+    zone = zone_of_three
+    key = f"hls/{zone['video']}/v720/index.m3u8"
+    (tmp_path / "origin" / key).write_bytes(PLAYLIST)
+    owner = rendezvous.owner(zone["names"], key)
+    order = sorted(zone["edges"].values(), key=lambda e: e.node.name == owner)  # non-owners first: peer fills
+    for edge in order:
+        got = _plain(http_get(url(zone, edge, key), headers={"Accept-Encoding": "gzip"}))
+        assert got == PLAYLIST, (edge.node.name, owner, got[:40])
+    assert zone["origin"].app[FETCHES][key] == 1
+
+
+def test_an_origin_that_gzips_playlists_is_asked_for_identity(live_server, tmp_path, settings):
+    settings.EDGE_SIGNING_KEYS_RAW = KEYS_RAW
+    video = uuid.uuid4()
+    asked: list[str] = []
+
+    async def playlist(request: web.Request) -> web.Response:
+        asked.append(request.headers.get("Accept-Encoding", ""))
+        response = web.Response(body=PLAYLIST, content_type="application/vnd.apple.mpegurl")
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            response.enable_compression(web.ContentCoding.gzip)  # as nginx's gzip or a CDN would
+        return response
+
+    app = web.Application()
+    app.router.add_get("/{key:.+}", playlist)
+    origin = ThreadedApp(app).start()
+    edge = Runedge(node_make("mumbai", 1, port=free_port()), origin=origin.url, cache_dir=tmp_path / "cache",
+                   control_url=live_server.url, keys_raw=KEYS_RAW)
+    try:
+        edge.start()
+        token = token_issue(session_id="viewer", path_prefix=video_path_prefix(video), viewer_zone="mumbai")
+        for _ in range(2):  # the fill, then the hit
+            got = _plain(http_get(f"{edge.url}/t/{token}/hls/{video}/v720/index.m3u8",
+                                  headers={"Accept-Encoding": "gzip"}))
+            assert got == PLAYLIST, got[:40]
+        assert asked == ["identity"]
+    finally:
+        edge.stop()
+        origin.stop()
