@@ -84,6 +84,8 @@ def _origin_hop(edge: NginxEdge, origin: SplitResult) -> str:
             proxy_set_header Connection "";
             proxy_set_header Host {origin.netloc};
             proxy_set_header {PEER_FILL_HEADER} "";
+            # The cache holds objects' own bytes, never an upstream's gzip of them.
+            proxy_set_header Accept-Encoding "";
             {tls}
             proxy_pass {origin.scheme}://edge_origin{origin.path.rstrip("/")}/$edge_fill_key;
         }}
@@ -229,6 +231,8 @@ def _media_location(edge: NginxEdge, *, suffix: str, gzip: str) -> str:
             # Fill from the owning peer (the viewer's token passed on, marked as a
             # peer fill), or from the origin hop; a failing peer: the origin hop.
             proxy_set_header {PEER_FILL_HEADER} {edge.node_name};
+            # The cache holds objects' own bytes, never a peer's gzip of a playlist.
+            proxy_set_header Accept-Encoding "";
             proxy_connect_timeout {edge.peer_timeout:g}s;
             proxy_read_timeout {read_timeout:g}s;
             proxy_next_upstream error timeout http_502 http_503 http_504;
