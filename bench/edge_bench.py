@@ -73,7 +73,11 @@ async def fetch_all(urls: list[str], clients: int = CLIENTS) -> tuple[float, int
             url = queue.pop()
             async with session.get(url) as response:
                 assert response.status == 200, (response.status, url)
-                total += len(await response.read())
+                # Read first: ``total += len(await ...)`` loads ``total`` before
+                # the await, so updates by other workers meanwhile were lost and
+                # served bytes came out several times too low.
+                body = await response.read()
+                total += len(body)
 
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as session:

@@ -331,6 +331,9 @@ EDGE_CACHE_MAX_BYTES = int(os.environ.get("EDGE_CACHE_MAX_BYTES", str(2 * 1024**
 # then origin. A peer that does not connect within EDGE_PEER_TIMEOUT seconds
 # is skipped (straight to origin) for EDGE_PEER_RETRY_SECONDS.
 EDGE_PEER_FILL = env_bool("EDGE_PEER_FILL", True)
+# A node keeps its own copy of an object fetched from the owning peer from
+# its n-th miss there (0: never: the zone's cache is the sum of its nodes').
+EDGE_PEER_COPY_AFTER = int(os.environ.get("EDGE_PEER_COPY_AFTER", "0"))
 EDGE_PEER_TIMEOUT = float(os.environ.get("EDGE_PEER_TIMEOUT", "1.0"))
 EDGE_PEER_RETRY_SECONDS = float(os.environ.get("EDGE_PEER_RETRY_SECONDS", "10"))
 # Push fill: each zone's most popular titles over this many days of playback...

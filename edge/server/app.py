@@ -153,6 +153,7 @@ def edge_app_build(config: EdgeConfig) -> web.Application:
             "origin_errors": stats.origin_errors, "origin_bytes": stats.origin_bytes,
             "peer_fetches": stats.peer_fetches, "peer_errors": stats.peer_errors,
             "peer_bytes_in": stats.peer_bytes_in, "peer_requests": stats.peer_requests,
+            "peer_transient": stats.peer_transient,
             "peer_bytes_out": stats.peer_bytes_out, "refused": stats.refused, "bytes_served": stats.bytes_served,
             "cache_bytes": cache.disk.bytes, "cache_max_bytes": cache.disk.max_bytes,
             "cache_objects": len(cache.disk), "evictions": cache.disk.evictions,

@@ -38,6 +38,9 @@ class EdgeConfig:
     # Fill from peers: the zone's nodes (replaced by each heartbeat answer).
     peers: list[Peer] = field(default_factory=list)
     peer_fill: bool = True
+    # Keep a copy of an object fetched from its owner from its n-th miss on
+    # this node (0: never; the zone's cache is then the sum of its nodes').
+    peer_copy_after: int = 0
     peer_timeout: float = 1.0
     peer_retry: float = 10.0
     push_fill: bool = True
@@ -55,6 +58,7 @@ class EdgeStats:
     peer_fetches: int = 0
     peer_errors: int = 0
     peer_bytes_in: int = 0
+    peer_transient: int = 0    # fetched from a peer and served without keeping a copy (first miss)
     peer_requests: int = 0  # requests from peers (served or filled from origin for them)
     peer_bytes_out: int = 0
     refused: int = 0

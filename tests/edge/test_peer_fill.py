@@ -195,3 +195,19 @@ def test_an_origin_that_gzips_playlists_is_asked_for_identity(live_server, tmp_p
     finally:
         edge.stop()
         origin.stop()
+
+
+def test_what_a_peer_served_is_not_copied_so_the_zone_caches_each_object_once(zone_of_three, tmp_path):
+    zone = zone_of_three
+    edges, fetches = zone["edges"], zone["origin"].app[FETCHES]
+    key = sorted(zone["data"])[22]
+    owner = rendezvous.owner(zone["names"], key)
+    asker = edges[next(name for name in zone["names"] if name != owner)]
+    for _ in range(3):
+        status, headers, body = http_get(url(zone, asker, key))
+        assert status == 200 and body == zone["data"][key] and headers["X-Cache-Status"] == "MISS"
+    assert http_get(url(zone, edges[owner], key))[1]["X-Cache-Status"] == "HIT", "the owner keeps it"
+    status = asker.status()
+    assert status["peer_fetches"] == 3 and status["peer_transient"] == 3 and fetches[key] == 1
+    objects = tmp_path / f"cache-{asker.node.name}" / "objects"
+    assert not any(p.is_file() for p in objects.rglob("*")), "no copy on the asker"

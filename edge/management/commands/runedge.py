@@ -72,6 +72,7 @@ class Command(BaseCommand):
             control_url=options["control_url"] or None,
             node_id=node_id, node_secret=secret, heartbeat_interval=options["heartbeat_interval"],
             peer_fill=settings.EDGE_PEER_FILL, peer_timeout=settings.EDGE_PEER_TIMEOUT,
+            peer_copy_after=settings.EDGE_PEER_COPY_AFTER,
             peer_retry=settings.EDGE_PEER_RETRY_SECONDS,
         )
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
