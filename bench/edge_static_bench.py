@@ -131,7 +131,8 @@ async def fetch_all(urls: list[str], clients: int = CLIENTS) -> tuple[float, int
             url = queue.pop()
             async with session.get(url) as response:
                 assert response.status == 200, (response.status, url)
-                total += len(await response.read())
+                body = await response.read()  # first: ``total += len(await ...)`` loses updates
+                total += len(body)
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as session:
         start = time.perf_counter()
