@@ -6,11 +6,15 @@ message overwrites its own output instead of adding a copy."""
 from __future__ import annotations
 
 import mimetypes
+import os
 import posixpath
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -61,25 +65,43 @@ def head(key: str, length: int = 512) -> tuple[bytes, int]:
         return (fh.read(length) if size else b""), size
 
 
-def put(key: str, path: Path) -> str:
-    """Store a local file under exactly ``key``, replacing what was there."""
-    if default_storage.exists(key):
+def _replace(key: str, content: File, write: Callable[[IO[bytes]], object]) -> str:
+    """Store under exactly ``key``, replacing what was there, and never leave
+    a moment without it: a manifest rewritten while an edge or a player asks
+    for it is the old one or the new one, never a 404. Local storage writes a
+    hidden part file beside it and renames it over (atomic on POSIX); S3
+    replaces an object by a PUT (``file_overwrite``); any other storage
+    deletes, then saves."""
+    local = local_path(key)
+    if local is not None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        part = local.with_name(f".{local.name}.{os.getpid()}-{threading.get_ident()}.part")
+        try:
+            with part.open("wb") as dst:
+                write(dst)
+            if settings.FILE_UPLOAD_PERMISSIONS is not None:
+                os.chmod(part, settings.FILE_UPLOAD_PERMISSIONS)
+            os.replace(part, local)
+        finally:
+            part.unlink(missing_ok=True)
+        return key
+    if not getattr(default_storage, "file_overwrite", False) and default_storage.exists(key):
         default_storage.delete(key)
-    with path.open("rb") as fh:
-        stored = default_storage.save(key, File(fh, name=path.name))
+    stored = default_storage.save(key, content)
     if stored != key:  # pragma: no cover - storage renamed it: a bug, not a user error
         raise RuntimeError(f"storage stored {key!r} as {stored!r}")
     return stored
+
+
+def put(key: str, path: Path) -> str:
+    """Store a local file under exactly ``key``, replacing what was there."""
+    with path.open("rb") as fh:
+        return _replace(key, File(fh, name=path.name), lambda dst: shutil.copyfileobj(fh, dst, COPY_CHUNK))
 
 
 def put_bytes(key: str, data: bytes) -> str:
     """Store ``data`` under exactly ``key``, replacing what was there."""
-    if default_storage.exists(key):
-        default_storage.delete(key)
-    stored = default_storage.save(key, ContentFile(data, name=posixpath.basename(key)))
-    if stored != key:  # pragma: no cover - storage renamed it: a bug, not a user error
-        raise RuntimeError(f"storage stored {key!r} as {stored!r}")
-    return stored
+    return _replace(key, ContentFile(data, name=posixpath.basename(key)), lambda dst: dst.write(data))
 
 
 def put_tree(prefix: str, folder: Path) -> list[str]:
