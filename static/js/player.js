@@ -1,4 +1,4 @@
-/* The web player: hls.js (CDN with SRI, vendored fallback) or native HLS,
+/* The web player: hls.js (vendored; a CDN copy first only when configured, SRI-checked) or native HLS,
    a quality menu, audio and subtitle menus (player/tracks.js), resume, keyboard, seek previews, the serving edge, QoE
    beacons and heartbeats. No framework, no build step. Menus come from
    player/menu.js; which codec (one per session: AV1 where MediaSource

@@ -33,6 +33,7 @@
     this.onCueChange = function () { self.draw(); };
     video.textTracks.addEventListener("change", function () { self.follow(); });
     video.textTracks.addEventListener("addtrack", function () { self.follow(); });
+    video.addEventListener("resize", function () { self.place(); });  // the picture's size is known
     if (window.ResizeObserver) new ResizeObserver(function () { self.place(); }).observe(root);
   }
 
@@ -124,7 +125,9 @@
   };
 
   /* Above the control bar's buttons (their top edge, measured), whatever the
-     width (the bar wraps to two rows on a phone). */
+     width (the bar wraps to two rows on a phone), and on the picture: a
+     portrait phone letterboxes a 16:9 film far above the controls, and a
+     line down in the black bar under it reads as not belonging to it. */
   PlayerTracks.prototype.place = function () {
     var rootRect = this.root.getBoundingClientRect();
     var top = rootRect.bottom;
@@ -132,6 +135,11 @@
       var r = el.getBoundingClientRect();
       if (r.height) top = Math.min(top, r.top);
     });
+    var v = this.video, box = v.getBoundingClientRect();
+    if (v.videoWidth && v.videoHeight && box.height) {
+      var scale = Math.min(box.width / v.videoWidth, box.height / v.videoHeight);
+      top = Math.min(top, box.top + (box.height + v.videoHeight * scale) / 2);
+    }
     var gap = Math.max(8, rootRect.height * 0.02);
     this.root.style.setProperty("--captions-bottom", Math.round(rootRect.bottom - top + gap) + "px");
   };
