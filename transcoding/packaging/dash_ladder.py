@@ -54,11 +54,15 @@ def text_tracks_dash(tracks: Sequence, *, preferred: str | None = None) -> list[
 
 def dash_presentation(renditions: Sequence, *, max_height: int | None = None, codecs: Sequence[str] | None = None,
                       base_urls: Sequence[BaseUrl] = (), text: Sequence[TextTrack] = (),
-                      audio_language: str | None = None) -> Presentation:
+                      audio_language: str | None = None, media_start: float | None = None) -> Presentation:
     """One video AdaptationSet per codec (in the order of ``codecs``, default
     the rows'), the audio, whole-file WebVTT ``text`` tracks (cue times from
     the presentation's start: DASH players apply no X-TIMESTAMP-MAP), and
-    ``base_urls`` in priority order. Raises
+    ``base_urls`` in priority order. ``media_start``: the job's first frame
+    (``TranscodeJob.media_start``), made presentation time 0, as film time 0
+    is in HLS; so a sidecar's cue at 2.000 s shows 2 s after the first frame
+    whichever codecs the session has (left out, presentation 0 would be the
+    earliest decode time: with H.264's reorder delay, 66 ms before it). Raises
     NoDashTimeline when a selected rendition has none, ValueError when
     nothing is left to play."""
     audio_media_list = audio_media(renditions, preferred=audio_language)
@@ -91,4 +95,5 @@ def dash_presentation(renditions: Sequence, *, max_height: int | None = None, co
         for m in ordered)
     duration = max(_files(r).duration for r in videos)
     return Presentation(duration=duration, video=tuple(sets), audio=audio_sets, text=tuple(text),
-                        base_urls=tuple(base_urls))
+                        base_urls=tuple(base_urls),
+                        media_start=Fraction(media_start).limit_denominator(10**6) if media_start is not None else None)

@@ -120,7 +120,7 @@ def manifests_store(*, job: TranscodeJob) -> str:
         storage.put(f"{prefix}/master.m3u8", master)
         try:
             mpd_text = packaging.render_mpd(packaging.dash_presentation(
-                renditions, text=packaging.text_tracks_dash(text)))
+                renditions, text=packaging.text_tracks_dash(text), media_start=job.media_start))
         except packaging.NoDashTimeline:
             mpd_text = ""
         if mpd_text:

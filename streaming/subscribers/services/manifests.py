@@ -146,8 +146,10 @@ def session_mpd(*, session: PlaybackSession, token: str, codecs: Sequence[str] |
              for p in session_pathways(session=session)]
     try:
         profile = session.profile
+        renditions = renditions_playable(video=session.video)
         presentation = dash_presentation(
-            renditions_playable(video=session.video), max_height=session.max_height,
+            renditions, max_height=session.max_height,
+            media_start=renditions[0].job.media_start if renditions else None,
             codecs=session_codecs(session=session, narrow=codecs), base_urls=bases,
             text=text_tracks_dash(text_tracks_playable(video=session.video), preferred=profile.subtitle_language),
             audio_language=profile.audio_language)
