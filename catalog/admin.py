@@ -4,9 +4,11 @@ Video page with its jobs' progress: see transcoding/admin.py.)"""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from streaming.core.admin import ServiceAdminMixin
 from streaming.core.errors import ApplicationError
@@ -14,7 +16,7 @@ from streaming.core.validators import countries_parse
 
 from . import services
 from .models import Artwork, AudioTrack, Episode, Genre, Season, TextTrack, Title, Video
-from .selectors import artwork_sources, title_hidden_reason
+from .selectors import artwork_sources, title_hidden_reason, video_is_playable
 
 
 @admin.register(Genre)
@@ -162,8 +164,16 @@ class TitleAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="video")
     def video_status(self, obj: Title) -> str:
-        video = obj.videos.first()
-        return video.get_status_display() if video else "—"
+        """What subscribers get (a ready video plays, whatever came after it),
+        and the newest upload when it is not that one."""
+        videos = sorted(obj.videos.all(), key=lambda v: v.created_at, reverse=True)
+        if not videos:
+            return "—"
+        playing = next((v for v in videos if video_is_playable(video=v)), None)
+        if playing is None or playing is videos[0]:
+            return status_badge(videos[0])
+        return format_html("{}<div style=\"margin-top:3px;font-size:.85em\">newest upload: {}</div>",
+                           status_badge(playing), videos[0].get_status_display().lower())
 
     @admin.display(description="subscribers see it")
     def subscribers(self, obj: Title) -> str:
@@ -259,13 +269,21 @@ class VideoAddForm(VideoChangeForm):
         }
 
 
-def status_badge(video: Video) -> str:
+def status_badge(video: Video, *, reason: bool = False) -> str:
+    """The status as a coloured badge; with ``reason``, a failed video's
+    reason under it (shortened; the whole of it on hover and on its page)."""
     colours = {"ready": "#2fbf71", "failed": "#d64545", "processing": "#d38b00", "uploaded": "#777"}
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px">{}</span>',
+    badge = format_html(
+        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;white-space:nowrap">{}</span>',
         colours.get(video.status, "#777"),
         video.get_status_display(),
     )
+    if not (reason and video.status == Video.Status.FAILED and video.error):
+        return badge
+    short = video.error if len(video.error) <= 90 else video.error[:88].rstrip() + "…"
+    return format_html(
+        '{}<div style="margin-top:4px;max-width:16rem;color:#d64545;font-size:.85em" title="{}">{}</div>',
+        badge, video.error, short)
 
 
 class TextTrackInline(admin.TabularInline):
@@ -401,7 +419,7 @@ class AudioTrackAdmin(admin.ModelAdmin):
 
 @admin.register(Video)
 class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "status_display", "size", "duration", "resolution", "created_at"]
+    list_display = ["__str__", "status_display", "size", "length", "resolution", "added"]
     list_filter = ["status"]
     search_fields = ["title__name", "source_name"]
     readonly_fields = [
@@ -431,7 +449,20 @@ class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj: Video) -> str:
-        return status_badge(obj)
+        return status_badge(obj, reason=True)
+
+    @admin.display(description="length", ordering="duration")
+    def length(self, obj: Video) -> str:
+        if obj.duration is None:
+            return "—"
+        seconds = round(obj.duration)
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+    @admin.display(description="added", ordering="created_at")
+    def added(self, obj: Video) -> str:
+        return format_html('<span style="white-space:nowrap">{}</span>',
+                           date_format(localtime(obj.created_at), "j M Y, H:i"))
 
     @admin.display(description="size", ordering="source_size")
     def size(self, obj: Video) -> str:
@@ -453,3 +484,6 @@ class VideoAdmin(ServiceAdminMixin, admin.ModelAdmin):
         )
         # The admin goes on with `obj` (messages, redirect): give it the saved row.
         obj.__dict__.update(video.__dict__)
+        # "Added successfully" says only that the file is stored: say what comes next.
+        self.message_user(request, "The source is stored and its transcode has started: progress, and the "
+                                   "reason if the file cannot be used, show in this list.", level=messages.INFO)

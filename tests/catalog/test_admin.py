@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from catalog.models import Availability, Episode, Season, Title, Video
 from catalog.services import title_create
-from tests.factories import episode_make, season_make, title_make
+from tests.factories import episode_make, season_make, title_make, video_make, video_ready_make
 
 # Bigger than FILE_UPLOAD_MAX_MEMORY_SIZE, so Django spools it to a temporary
 # file and storage receives it in chunks, as it would a multi-GB master.
@@ -242,3 +242,17 @@ def test_deleting_titles_from_the_list_goes_through_the_service(staff):
     })
     assert response.status_code == 302
     assert not Title.objects.filter(slug__startswith="gone").exists()
+
+
+def test_the_lists_say_why_an_upload_failed_and_what_subscribers_still_get(staff):
+    title = title_make(name="Signal")
+    video_ready_make(title=title, duration=3725.4)
+    failed = video_make(title=title, status=Video.Status.FAILED, source_name="bad.mp4")
+    failed.error = "This is not a video file ffmpeg can read: it contains text."
+    failed.save()
+    page = staff.get(reverse("admin:catalog_video_changelist")).content.decode()
+    assert "This is not a video file ffmpeg can read: it contains text." in page, "the reason, in the list"
+    assert "1:02:05" in page, "a length, not 3725.4"
+    titles = staff.get(reverse("admin:catalog_title_changelist")).content.decode()
+    row = titles[titles.index("Signal"):]
+    assert "Ready" in row[:2000] and "newest upload: failed" in row[:2000], "the ready video still plays"
