@@ -122,13 +122,15 @@ class Command(BaseCommand):
     # --- serving ---------------------------------------------------------------------------
 
     def _ports_check(self, host: str, port: int, edge_ports: list[int]) -> None:
-        wanted = [(port, "the web server", "--addr")] + [
-            (p, f"the {name} edge", "--edge-ports") for p, name in zip(edge_ports, EDGE_NAMES, strict=True)]
+        wanted = [(port, "the web server", "DEMO_ADDR=host:port (--addr)")] + [
+            (p, f"the {name} edge", "DEMO_EDGE_PORTS=a,b,c (--edge-ports)")
+            for p, name in zip(edge_ports, EDGE_NAMES, strict=True)]
         for number, who, option in wanted:
             if not port_free(host, number):
                 raise CommandError(
                     f"Port {number} on {host} ({who}) is already in use, perhaps by an earlier demo still "
-                    f"running. Stop it, or choose free ports with {option}. Nothing was started.")
+                    f"running. Stop it, or choose free ports with {option}, e.g. DEMO_ADDR=127.0.0.1:8080 make run. "
+                    "Nothing was started.")
 
     def _serve(self, *, addr: str, host: str, port: int, ports: list[int], banner: list[str]) -> None:
         self._ports_check(host, port, ports)
