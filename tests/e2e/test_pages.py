@@ -14,7 +14,7 @@ from tests.fixtures.catalog import video_ready_make
 
 from .conftest import ARTIFACTS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.layout]
 
 WIDTHS = {"wide": (1366, 768), "phone": (390, 844)}
 PASSWORD = "a-Strong-pass-123"
