@@ -105,7 +105,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def setup(var_dir: Path, seconds: int, height: int, server_url: str):
+def setup(var_dir: Path, seconds: int, height: int, server_url: str, codecs: list[str] | None = None):
     """Migrate, make a subscriber and a transcoded title, in this process."""
     os.environ.update({"VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "streaming.settings",
                        "EDGE_ORIGIN_URL": server_url})
@@ -124,6 +124,10 @@ def setup(var_dir: Path, seconds: int, height: int, server_url: str):
     from transcoding.management.commands.transcode import job_watch
 
     call_command("migrate", verbosity=0)
+    if codecs:  # e.g. H.264 alone: what a browser without AV1 decode plays
+        from transcoding.services.profiles import profile_default
+
+        profile_default().codecs.exclude(codec__in=codecs).update(enabled=False)
     plans_ensure(Plan)
     account_create(username="bench", email="bench@example.com", password=PASSWORD,
                    plan=Plan.objects.get(slug="premium"))
@@ -178,6 +182,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--networks", default="loopback,cable,4g")
+    parser.add_argument("--codecs", default="", help="encode only these (e.g. h264); default: the profile's")
     parser.add_argument("--hls-cdn", action="store_true", help="Let the player try hls.js's CDN copy first.")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="Folder for the JSON figures.")
     args = parser.parse_args()
@@ -189,7 +194,8 @@ def main() -> None:
     var_dir = Path(tempfile.mkdtemp(prefix="startup-bench-"))
     port, edge_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
-    video = setup(var_dir, args.seconds, args.height, base)
+    video = setup(var_dir, args.seconds, args.height, base,
+                  codecs=[c.strip() for c in args.codecs.split(",") if c.strip()] or None)
 
     from edge.models import EdgeNode
     from edge.services import edge_node_for_dev
