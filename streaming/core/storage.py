@@ -10,7 +10,6 @@ import os
 import posixpath
 import shutil
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,7 +64,7 @@ def head(key: str, length: int = 512) -> tuple[bytes, int]:
         return (fh.read(length) if size else b""), size
 
 
-def _replace(key: str, content: File, write: Callable[[IO[bytes]], object]) -> str:
+def _replace(key: str, content: File) -> str:
     """Store under exactly ``key``, replacing what was there, and never leave
     a moment without it: a manifest rewritten while an edge or a player asks
     for it is the old one or the new one, never a 404. Local storage writes a
@@ -78,7 +77,8 @@ def _replace(key: str, content: File, write: Callable[[IO[bytes]], object]) -> s
         part = local.with_name(f".{local.name}.{os.getpid()}-{threading.get_ident()}.part")
         try:
             with part.open("wb") as dst:
-                write(dst)
+                for chunk in content.chunks(COPY_CHUNK):
+                    dst.write(chunk)
             if settings.FILE_UPLOAD_PERMISSIONS is not None:
                 os.chmod(part, settings.FILE_UPLOAD_PERMISSIONS)
             os.replace(part, local)
@@ -96,12 +96,12 @@ def _replace(key: str, content: File, write: Callable[[IO[bytes]], object]) -> s
 def put(key: str, path: Path) -> str:
     """Store a local file under exactly ``key``, replacing what was there."""
     with path.open("rb") as fh:
-        return _replace(key, File(fh, name=path.name), lambda dst: shutil.copyfileobj(fh, dst, COPY_CHUNK))
+        return _replace(key, File(fh, name=path.name))
 
 
 def put_bytes(key: str, data: bytes) -> str:
     """Store ``data`` under exactly ``key``, replacing what was there."""
-    return _replace(key, ContentFile(data, name=posixpath.basename(key)), lambda dst: dst.write(data))
+    return _replace(key, ContentFile(data, name=posixpath.basename(key)))
 
 
 def put_tree(prefix: str, folder: Path) -> list[str]:
