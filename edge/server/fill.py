@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("edge.server")
 TRANSIENT_SECONDS = 120
-# How many keys a node remembers having fetched once from a peer (about 1 MB
-# of memory); a key forgotten before its second miss is fetched once more.
+# With peer_copy_after set: how many keys a node remembers having fetched
+# from a peer, and how often (about 2 MB of memory); a key forgotten before
+# its n-th miss starts counting again.
 PEER_SEEN_MAX = 20_000
 
 
@@ -109,16 +110,22 @@ class EdgeCache:
                 raise
             else:
                 self.stats.peer_bytes_in += size
-                seen = self._peer_seen.pop(key, 0) + 1
-                after = self.config.peer_copy_after
-                if after and seen >= after:  # asked here again and again: worth a copy
+                if self.config.peer_copy_after and self._peer_copy_due(key):  # asked here again and again
                     return self._admit(key, tmp)
-                self._peer_seen[key] = seen
-                if len(self._peer_seen) > PEER_SEEN_MAX:
-                    self._peer_seen.popitem(last=False)
                 self.stats.peer_transient += 1
                 return self._transient(tmp)
         return await asyncio.shield(self._origin_flight(key))
+
+    def _peer_copy_due(self, key: str) -> bool:
+        """Count one more miss of ``key`` served from a peer; True at the
+        ``peer_copy_after``-th (the count is then forgotten)."""
+        seen = self._peer_seen.pop(key, 0) + 1
+        if seen >= self.config.peer_copy_after:
+            return True
+        self._peer_seen[key] = seen
+        if len(self._peer_seen) > PEER_SEEN_MAX:
+            self._peer_seen.popitem(last=False)
+        return False
 
     async def _origin_fill(self, key: str) -> Path:
         tmp = self.disk.tmp_path()
