@@ -3,6 +3,8 @@ through catalog.services, as the API's do. (The transcoding app extends the
 Video page with its jobs' progress: see transcoding/admin.py.)"""
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
@@ -325,7 +327,45 @@ class AudioTrackInline(admin.TabularInline):
         return False
 
 
-class TextTrackForm(forms.ModelForm):
+# The services' "send it again with replace=true" hint, said the admin's way.
+REPLACE_HINT = re.compile(r"Send (?:the file|it) again with replace=true to replace (them|it)\.")
+
+
+class TrackUploadForm(forms.ModelForm):
+    """A text track or a dub added in the admin: the upload goes through its
+    catalog service in clean() (``track_upload``), so a refusal is shown on
+    its field: a language and kind the video has already on "replace", a bad
+    file on "upload", the rest on "language"."""
+
+    def track_upload(self, *, video: Video, upload, data: dict) -> TextTrack | AudioTrack:
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean() or {}
+        video, upload = data.get("video"), data.get("upload")
+        if not video or not upload or self.errors:
+            return data
+        try:
+            self.track = self.track_upload(video=video, upload=upload, data=data)
+        except ApplicationError as exc:
+            if exc.code == "track_exists":
+                self.add_error("replace", REPLACE_HINT.sub(r"Tick this box to replace \1.", exc.message))
+            else:
+                self.add_error("upload" if exc.extra.get("field") == "file" else "language", exc.message)
+        return data
+
+
+class UploadedTrackAdmin(admin.ModelAdmin):
+    """Tracks are added (uploaded through TrackUploadForm), never edited."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
+
+
+class TextTrackForm(TrackUploadForm):
     upload = forms.FileField(help_text="SRT or WebVTT, in any common encoding (UTF-8, UTF-16, Windows-1252). "
                                        "Safe problems are repaired and listed; others are refused with the line.")
     replace = forms.BooleanField(required=False, label="Replace the existing track",
@@ -335,44 +375,26 @@ class TextTrackForm(forms.ModelForm):
         model = TextTrack
         fields = ["video", "language", "kind", "label"]
 
-    def clean(self):
-        data = super().clean() or {}
-        video, upload = data.get("video"), data.get("upload")
-        if not video or not upload or self.errors:
-            return data
-        try:
-            self.track = services.text_track_upload(
-                video=video, data=upload.read(), filename=upload.name, language=data.get("language", ""),
-                kind=data.get("kind", TextTrack.Kind.SUBTITLES), label=data.get("label", ""),
-                replace=bool(data.get("replace")))
-        except ApplicationError as exc:
-            if exc.code == "track_exists":
-                self.add_error("replace", exc.message.replace("Send the file again with replace=true to replace "
-                                                              "them.", "Tick this box to replace them."))
-            else:
-                self.add_error("upload" if exc.extra.get("field") == "file" else "language", exc.message)
-        return data
+    def track_upload(self, *, video: Video, upload, data: dict) -> TextTrack:
+        return services.text_track_upload(
+            video=video, data=upload.read(), filename=upload.name, language=data.get("language", ""),
+            kind=data.get("kind", TextTrack.Kind.SUBTITLES), label=data.get("label", ""),
+            replace=bool(data.get("replace")))
 
 
 @admin.register(TextTrack)
-class TextTrackAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class TextTrackAdmin(ServiceAdminMixin, UploadedTrackAdmin):
     list_display = ["__str__", "video", "source", "status", "cue_count", "updated_at"]
     list_filter = ["status", "kind", "source"]
     search_fields = ["video__title__name", "language", "label"]
     autocomplete_fields = ["video"]
     form = TextTrackForm
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None
-
     def service_delete(self, obj: TextTrack) -> None:
         services.text_track_delete(track=obj)
 
-    def save_model(self, request, obj, form, change):
-        obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
 
-
-class AudioTrackForm(forms.ModelForm):
+class AudioTrackForm(TrackUploadForm):
     upload = forms.FileField(label="Dub", help_text="The dub's sound (WAV, FLAC, AAC, MP3...), as long as the video: "
                                                    "it is laid on the video's timeline from its first frame, "
                                                    "padded with silence or cut to the video's length.")
@@ -383,24 +405,14 @@ class AudioTrackForm(forms.ModelForm):
         model = AudioTrack
         fields = ["video", "language", "name", "described_video"]
 
-    def clean(self):
-        data = super().clean() or {}
-        video, upload = data.get("video"), data.get("upload")
-        if not video or not upload or self.errors:
-            return data
-        try:
-            self.track = services.audio_track_upload(
-                video=video, file=upload, language=data.get("language", ""), name=data.get("name", ""),
-                described_video=bool(data.get("described_video")), replace=bool(data.get("replace")))
-        except ApplicationError as exc:
-            field = {"track_exists": "replace", "required": "upload"}.get(exc.code, "language")
-            self.add_error(field, exc.message.replace("Send it again with replace=true to replace it.",
-                                                      "Tick this box to replace it."))
-        return data
+    def track_upload(self, *, video: Video, upload, data: dict) -> AudioTrack:
+        return services.audio_track_upload(
+            video=video, file=upload, language=data.get("language", ""), name=data.get("name", ""),
+            described_video=bool(data.get("described_video")), replace=bool(data.get("replace")))
 
 
 @admin.register(AudioTrack)
-class AudioTrackAdmin(admin.ModelAdmin):
+class AudioTrackAdmin(UploadedTrackAdmin):
     """Dubs are added here; the source's own audio streams are listed on the
     video's page (and here), as the probe found them."""
 
@@ -409,12 +421,6 @@ class AudioTrackAdmin(admin.ModelAdmin):
     search_fields = ["video__title__name", "language", "name"]
     autocomplete_fields = ["video"]
     form = AudioTrackForm
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None
-
-    def save_model(self, request, obj, form, change):
-        obj.__dict__.update(form.track.__dict__)  # saved by the service in clean()
 
 
 @admin.register(Video)
