@@ -166,3 +166,47 @@ def test_startup_warms_the_chosen_codecs_rung_and_hls_js_plays_those_files_alone
     assert page.text_content(".quality-menu .quality-codec").strip() == ("AV1" if av1 else "H.264")
     labels = page.eval_on_selector_all(".quality-menu button", "els => els.map(e => e.textContent)")
     assert labels == ["Auto", "360p", "234p"], "that codec's rungs alone"
+
+
+# hls.js's debug logger, collected: every Hls the page makes logs into window.hlsLog.
+HLS_LOG = """(() => {
+  window.hlsLog = [];
+  let Hls;
+  Object.defineProperty(window, 'Hls', {configurable: true, get: () => Hls, set: (upstream) => {
+    const put = (level) => (...args) => window.hlsLog.push(level + ' ' + args.join(' '));
+    const debug = {log: put('log'), info: put('info'), debug: put('debug'), warn: put('warn'), error: put('error')};
+    Hls = class extends upstream { constructor(config) { super(Object.assign({}, config, {debug})); } };
+  }});
+})();"""
+
+
+def sei_complaints(page, edge) -> list[str]:
+    page.add_init_script(HLS_LOG)
+    page.reload()
+    wait_playing(page)
+    # Every AV1 fragment of the 6 s title parsed and appended (the buffer reaches the end).
+    page.wait_for_function("(() => { const b = document.getElementById('video').buffered;"
+                           " return b.length && b.end(b.length - 1) > 5.5; })()", timeout=30_000)
+    assert page.evaluate("window.player.state.codecs") == ["av1"]
+    assert any("/av1/" in line for line in page.evaluate("window.hlsLog")), "the debug logger saw no AV1 load"
+    return [line for line in page.evaluate("window.hlsLog") if "SEI" in line]
+
+
+def test_hls_js_does_not_parse_av1_samples_as_h264_captions(page, live, edge, multicodec_title):
+    """Upstream hls.js 1.7.4 scans every video sample for H.264 caption SEI,
+    reading AV1's OBUs as NAL units: about one sample in 32 looks like an SEI
+    and is parsed to the end of the fragment ("Malformed SEI payload"), 80-100
+    ms of main thread per 6 s 720p segment before it is appended. The vendored
+    copy scans only AVC/HEVC (static/vendor/hls.js-1.7.4/PATCHES.md); served
+    upstream's bytes instead, the same title shows the complaints."""
+    from tests.hlsjs import upstream_body
+
+    job, _ = multicodec_title
+    user, _ = make_subscriber(plan="standard")
+    sign_in_and_open_title(page, live, user, job.video.title.slug)
+    assert sei_complaints(page, edge) == []
+    body = upstream_body()
+    page.route("**/hls.min.js*", lambda route: route.fulfill(
+        status=200, body=body, headers={"Content-Type": "application/javascript"}))
+    complaints = sei_complaints(page, edge)
+    assert complaints and all("Malformed SEI payload" in line for line in complaints), complaints[:5]

@@ -13,15 +13,14 @@ import pytest
 
 from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.services import session_token
-from tests.conftest import ROOT
 from tests.factories import plan_make, subscriber_make
+from tests.hlsjs import upstream_body
 from tests.fixtures.broker import wait_for
 
 from .conftest import screenshot
 
 pytestmark = pytest.mark.slow
 
-HLS_LOCAL = ROOT / "static" / "vendor" / "hls.js-1.7.4" / "hls.min.js"
 
 
 def sign_in_and_open_title(page, live, user, title_slug: str):
@@ -128,7 +127,7 @@ def test_hls_js_comes_from_the_site_itself_by_default(page, live, edge, title_re
 
 def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live, edge, title_ready, settings):
     settings.HLS_JS_CDN_URL = CDN
-    body = HLS_LOCAL.read_bytes()
+    body = upstream_body()  # what the CDN holds: npm's file, without our patch
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
     user, profile = subscriber_make(plan="standard")
@@ -139,7 +138,7 @@ def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live
 
 def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge, title_ready, settings):
     settings.HLS_JS_CDN_URL = CDN
-    body = HLS_LOCAL.read_bytes().replace(b"Hls", b"Hlz", 1)
+    body = upstream_body().replace(b"Hls", b"Hlz", 1)
     page.route("https://cdn.jsdelivr.net/**", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}))
     user, profile = subscriber_make(plan="standard")

@@ -126,3 +126,18 @@ def test_the_vendored_hls_js_has_its_compressed_copy_beside_it():
 
     folder = ROOT / "static" / "vendor" / "hls.js-1.7.4"
     assert gzip.decompress((folder / "hls.min.js.gz").read_bytes()) == (folder / "hls.min.js").read_bytes()
+
+
+def test_the_vendored_hls_js_is_upstreams_with_its_one_documented_patch():
+    """static/vendor/hls.js-1.7.4/PATCHES.md: undoing the patch gives npm's
+    hls.js@1.7.4 byte for byte (the SRI the CDN option pins)."""
+    import base64
+    import hashlib
+
+    from django.conf import settings
+
+    from tests.hlsjs import SEI_PATCHED, SEI_UPSTREAM, upstream_body
+
+    body = upstream_body()
+    assert SEI_UPSTREAM.encode() in body and SEI_PATCHED.encode() not in body
+    assert "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode() == settings.HLS_JS_SRI
