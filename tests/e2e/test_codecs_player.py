@@ -74,6 +74,7 @@ def test_chromium_plays_the_av1_ladder_switches_rungs_and_names_the_codec(page, 
         screenshot(page, f"player-av1-{width}.png")
 
 
+@pytest.mark.client
 def test_with_av1_masked_the_same_page_plays_h264(page, live, edge, multicodec_title):
     job, _ = multicodec_title
     page.add_init_script(MASK_AV1)
@@ -192,6 +193,7 @@ def sei_complaints(page, edge) -> list[str]:
     return [line for line in page.evaluate("window.hlsLog") if "SEI" in line]
 
 
+@pytest.mark.client
 def test_hls_js_does_not_parse_av1_samples_as_h264_captions(page, live, edge, multicodec_title):
     """Upstream hls.js 1.7.4 scans every video sample for H.264 caption SEI,
     reading AV1's OBUs as NAL units: about one sample in 32 looks like an SEI

@@ -78,6 +78,7 @@ def test_sign_in_choose_profile_and_play_through_the_edge(page, live, edge, titl
     assert 0 < report.startup_ms < 30_000
 
 
+@pytest.mark.client
 def test_forcing_a_rung_switches_level_and_fetches_its_fragments(page, live, edge, title_ready):
     user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
@@ -114,6 +115,7 @@ def test_reload_resumes_near_the_last_position(page, live, edge, title_ready):
 CDN = "https://cdn.jsdelivr.net/npm/hls.js@1.7.4/dist/hls.min.js"
 
 
+@pytest.mark.client
 def test_hls_js_comes_from_the_site_itself_by_default(page, live, edge, title_ready):
     fetched = []
     page.on("request", lambda request: fetched.append(request.url))
@@ -125,6 +127,7 @@ def test_hls_js_comes_from_the_site_itself_by_default(page, live, edge, title_re
     assert not elsewhere, elsewhere
 
 
+@pytest.mark.client
 def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live, edge, title_ready, settings):
     settings.HLS_JS_CDN_URL = CDN
     body = upstream_body()  # what the CDN holds: npm's file, without our patch
@@ -136,6 +139,7 @@ def test_cdn_copy_of_hls_js_is_used_when_reachable_and_checked_by_sri(page, live
     assert page.evaluate("window.player.state.hlsSource") == "cdn"
 
 
+@pytest.mark.client
 def test_tampered_cdn_copy_is_refused_and_the_local_copy_plays(page, live, edge, title_ready, settings):
     settings.HLS_JS_CDN_URL = CDN
     body = upstream_body().replace(b"Hls", b"Hlz", 1)
@@ -219,6 +223,7 @@ def menu_display(page) -> str:
     return page.evaluate("getComputedStyle(document.querySelector('.quality-menu')).display")
 
 
+@pytest.mark.client
 def test_the_quality_menu_stays_shut_until_opened_and_an_outside_click_closes_it_without_pausing(
         page, live, edge, title_ready):
     user, profile = subscriber_make(plan="standard")
@@ -253,6 +258,7 @@ def ink(png: bytes) -> int:
     return sum(1 for v in image.getdata() if v > 180)
 
 
+@pytest.mark.client
 def test_the_controls_are_drawn_icons_that_need_no_font(page, live, edge, title_ready):
     user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)

@@ -37,6 +37,7 @@ def remember_bandwidth(page, bps: float) -> None:
         JSON.stringify({{bps: {bps}, at: Date.now(), browser: 0}}))""")
 
 
+@pytest.mark.client
 def test_the_start_rung_follows_the_bandwidth_this_device_measured(page, live, edge, title_ready):
     user, profile = subscriber_make(plan="standard")
     sign_in_and_open_title(page, live, user, title_ready.title.slug)
@@ -55,6 +56,7 @@ def test_the_start_rung_follows_the_bandwidth_this_device_measured(page, live, e
     assert first_fragment_rung(page) == "v234"
 
 
+@pytest.mark.client
 def test_a_first_visit_on_a_slow_link_starts_low_from_the_browsers_estimate(page, live, edge, title_ready):
     user, profile = subscriber_make(plan="standard")
     cdp = page.context.new_cdp_session(page)
