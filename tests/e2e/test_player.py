@@ -14,8 +14,8 @@ import pytest
 from streaming.subscribers.models import PlaybackSession, QoEReport
 from streaming.subscribers.services import session_token
 from tests.factories import plan_make, subscriber_make
-from tests.hlsjs import upstream_body
 from tests.fixtures.broker import wait_for
+from tests.hlsjs import upstream_body
 
 from .conftest import screenshot
 
