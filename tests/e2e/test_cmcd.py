@@ -41,6 +41,9 @@ def test_the_player_sends_cmcd_and_the_edge_reports_it(page, live, edge, title_r
     assert set(traffic) == {"virginia"} == {session.viewer_zone}
     counters = traffic["virginia"]
     assert counters["sessions"] == 1 and counters["video_ms"] > 0 and counters["bitrate_kbps_ms"] > 0
-    row = wait_for(lambda: next((r for r in edge_qoe_by_node() if r.node == edge.name and r.sessions), None),
+    # A heartbeat can land between the session's first request (counted) and its first
+    # segment's duration: wait until the control plane has both, not for the first beat.
+    row = wait_for(lambda: next((r for r in edge_qoe_by_node()
+                                 if r.node == edge.name and r.sessions and r.video_ms), None),
                    timeout=20, what="the edge's heartbeat with the CMCD counters")
     assert row.bitrate_kbps > 0 and row.cross_zone_bytes == 0
