@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import subscriber_make as make_subscriber
+from tests.hlsjs import upstream_body
 
 from .conftest import screenshot
 from .test_player import sign_in_and_open_title, wait_playing
@@ -181,7 +182,7 @@ HLS_LOG = """(() => {
 })();"""
 
 
-def sei_complaints(page, edge) -> list[str]:
+def sei_complaints(page) -> list[str]:
     page.add_init_script(HLS_LOG)
     page.reload()
     wait_playing(page)
@@ -189,8 +190,9 @@ def sei_complaints(page, edge) -> list[str]:
     page.wait_for_function("(() => { const b = document.getElementById('video').buffered;"
                            " return b.length && b.end(b.length - 1) > 5.5; })()", timeout=30_000)
     assert page.evaluate("window.player.state.codecs") == ["av1"]
-    assert any("/av1/" in line for line in page.evaluate("window.hlsLog")), "the debug logger saw no AV1 load"
-    return [line for line in page.evaluate("window.hlsLog") if "SEI" in line]
+    log = page.evaluate("window.hlsLog")
+    assert any("/av1/" in line for line in log), "the debug logger saw no AV1 load"
+    return [line for line in log if "SEI" in line]
 
 
 @pytest.mark.client
@@ -201,14 +203,12 @@ def test_hls_js_does_not_parse_av1_samples_as_h264_captions(page, live, edge, mu
     ms of main thread per 6 s 720p segment before it is appended. The vendored
     copy scans only AVC/HEVC (static/vendor/hls.js-1.7.4/PATCHES.md); served
     upstream's bytes instead, the same title shows the complaints."""
-    from tests.hlsjs import upstream_body
-
     job, _ = multicodec_title
     user, _ = make_subscriber(plan="standard")
     sign_in_and_open_title(page, live, user, job.video.title.slug)
-    assert sei_complaints(page, edge) == []
+    assert sei_complaints(page) == []
     body = upstream_body()
     page.route("**/hls.min.js*", lambda route: route.fulfill(
         status=200, body=body, headers={"Content-Type": "application/javascript"}))
-    complaints = sei_complaints(page, edge)
+    complaints = sei_complaints(page)
     assert complaints and all("Malformed SEI payload" in line for line in complaints), complaints[:5]

@@ -124,8 +124,9 @@ def test_the_vendored_hls_js_has_its_compressed_copy_beside_it():
     too (production's collectstatic makes its own): 190 KB instead of 624."""
     import gzip
 
-    folder = ROOT / "static" / "vendor" / "hls.js-1.7.4"
-    assert gzip.decompress((folder / "hls.min.js.gz").read_bytes()) == (folder / "hls.min.js").read_bytes()
+    from tests.hlsjs import HLS_LOCAL
+
+    assert gzip.decompress(HLS_LOCAL.with_suffix(".js.gz").read_bytes()) == HLS_LOCAL.read_bytes()
 
 
 def test_the_vendored_hls_js_is_upstreams_with_its_one_documented_patch():
